@@ -1,0 +1,30 @@
+"""Generated hero images for the demo stories, so the demo needs no downloaded pictures."""
+
+import io
+
+from django.core.files.base import ContentFile
+from PIL import Image, ImageDraw
+
+WIDTH, HEIGHT = 1200, 800
+
+
+def hero_image(name, palette):
+    """A soft diagonal gradient with a few rings, as a JPEG ContentFile named `name`.jpg."""
+    start, end = (_rgb(colour) for colour in palette)
+    gradient = Image.linear_gradient("L").rotate(45, expand=True).resize((WIDTH, HEIGHT))
+    image = Image.composite(Image.new("RGB", (WIDTH, HEIGHT), end),
+                            Image.new("RGB", (WIDTH, HEIGHT), start), gradient)  # fmt: skip
+    draw = ImageDraw.Draw(image)
+    for step in range(4):
+        radius = 140 + step * 90
+        centre = (WIDTH * 0.68, HEIGHT * 0.45)
+        box = [centre[0] - radius, centre[1] - radius, centre[0] + radius, centre[1] + radius]
+        draw.ellipse(box, outline=end, width=6 - step)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=82, optimize=True, progressive=True)
+    return ContentFile(buffer.getvalue(), name=f"{name}.jpg")
+
+
+def _rgb(hex_colour):
+    value = hex_colour.lstrip("#")
+    return tuple(int(value[i : i + 2], 16) for i in (0, 2, 4))

@@ -1,0 +1,29 @@
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+
+from articles.models import Article
+from lifescope.images import validate_image_upload
+
+
+class ArticleAdminForm(forms.ModelForm):
+    class Meta:
+        model = Article
+        fields = [
+            "title", "slug", "standfirst", "body",
+            "hero_image", "hero_alt", "hero_caption", "hero_credit",
+            "section", "tags", "author", "byline", "featured",
+            "status", "published_at", "seo_description",
+        ]  # fmt: skip
+
+    def clean_hero_image(self):
+        image = self.cleaned_data.get("hero_image")
+        # Only a new upload needs checking; a stored image passed when it was uploaded.
+        if isinstance(image, UploadedFile):
+            validate_image_upload(image)
+        return image
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("hero_image") and not cleaned.get("hero_alt", "").strip():
+            self.add_error("hero_alt", "Describe the image for readers who cannot see it.")
+        return cleaned

@@ -1,0 +1,109 @@
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from articles import services
+from articles.demo import stories
+from articles.demo.artwork import hero_image
+from articles.models import Article, Section
+
+DEMO_ACCOUNTS = [
+    # username, password, first name, last name, group
+    ("editor", "lifescope-editor-demo", "Maya", "Ortiz", "Editors"),
+    ("moderator", "lifescope-moderator-demo", "Sam", "Okafor", "Moderators"),
+]
+
+
+class Command(BaseCommand):
+    help = "Loads the Lifescope News demo stories, sections and accounts into an empty site."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Add the demo content even though the site already has articles of its own.",
+        )
+
+    def handle(self, *args, force=False, **options):
+        if Article.objects.filter(slug=stories.SEED_SLUG).exists():
+            self.stdout.write("Demo content is already loaded; nothing to do.")
+            self._print_accounts()
+            return
+        existing = Article.objects.count()
+        if existing and not force:
+            raise CommandError(
+                f"This site already has {existing} article(s) of its own. load_demo only fills "
+                "an empty site; run it with --force to add the demo content anyway."
+            )
+        with transaction.atomic():
+            accounts = self._create_accounts()
+            sections = self._create_sections()
+            now = timezone.now()
+            for story in stories.STORIES:
+                self._create_article(story, accounts["editor"], sections, now)
+            for story in stories.UNPUBLISHED_STORIES:
+                self._create_article(story, accounts["editor"], sections, now)
+            services.purge_public_caches()
+        published = len(stories.STORIES)
+        self.stdout.write(self.style.SUCCESS(f"Loaded {published} demo stories."))
+        self._print_accounts()
+
+    def _create_accounts(self):
+        accounts = {}
+        for username, password, first, last, group in DEMO_ACCOUNTS:
+            user, created = get_user_model().objects.get_or_create(
+                username=username,
+                defaults={"first_name": first, "last_name": last, "is_staff": True},
+            )
+            if created:
+                user.email = f"{username}@lifescope.example"
+                user.set_password(password)
+                user.save()
+            user.groups.add(Group.objects.get(name=group))
+            accounts[username] = user
+        return accounts
+
+    def _create_sections(self):
+        sections = {}
+        for order, (name, slug, description) in enumerate(stories.SECTIONS):
+            sections[slug], _ = Section.objects.get_or_create(
+                slug=slug, defaults={"name": name, "description": description, "order": order}
+            )
+        return sections
+
+    def _create_article(self, story, author, sections, now):
+        hours_ago = story.get("hours_ago")
+        article = Article(
+            slug=story["slug"],
+            title=story["title"],
+            standfirst=story["standfirst"],
+            body=story["body"],
+            section=sections[story["section"]],
+            author=author,
+            status=story.get("status", Article.Status.PUBLISHED),
+            published_at=now - timedelta(hours=hours_ago) if hours_ago is not None else None,
+            featured=story.get("featured", False),
+            seo_description=story.get("seo", ""),
+            view_count=story.get("views", 0),
+            hero_alt=story.get("alt", ""),
+            hero_caption=story.get("caption", ""),
+            hero_credit="Illustration: Lifescope News" if "palette" in story else "",
+        )
+        if "palette" in story:
+            article.hero_image.save(
+                story["slug"], hero_image(story["slug"], story["palette"]), save=False
+            )
+        article.save()
+        article.tags.add(*story["tags"])
+        return article
+
+    def _print_accounts(self):
+        self.stdout.write("Demo accounts for /admin/ (change these passwords on a real site):")
+        for username, password, *_, group in DEMO_ACCOUNTS:
+            self.stdout.write(
+                f"  {group[:-1].lower():10} username: {username:10} password: {password}"
+            )

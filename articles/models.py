@@ -1,0 +1,167 @@
+import math
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import slugify
+from taggit.managers import TaggableManager
+
+from lifescope.sanitize import clean_html
+
+WORDS_READ_PER_MINUTE = 230
+# Edits sooner than this after publication are part of publishing, not an update.
+UPDATE_NOTICE_AFTER = timedelta(minutes=10)
+
+
+class Section(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    order = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first in menus.")
+
+    class Meta:
+        ordering = ["order", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self, now=None):
+        """The only gate for what readers may see: published, and its time has come."""
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now())
+
+    def for_listing(self):
+        """Loads what an article card shows, in a fixed number of queries."""
+        return self.select_related("section", "author").prefetch_related("tags")
+
+    def latest_first(self):
+        return self.order_by("-published_at", "-id")
+
+    def most_viewed(self):
+        return self.order_by("-view_count", "-published_at", "-id")
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=220, unique=True, help_text="The article's permanent address; keep it stable."
+    )
+    standfirst = models.TextField(
+        max_length=400, blank=True, help_text="The one- or two-sentence summary under the headline."
+    )
+    body = models.TextField(help_text="HTML; anything outside the allowed markup is removed.")
+    hero_image = models.ImageField(
+        upload_to="articles/%Y/%m/",
+        blank=True,
+        width_field="hero_width",
+        height_field="hero_height",
+    )
+    hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    hero_alt = models.CharField(
+        "hero image alt text",
+        max_length=250,
+        blank=True,
+        help_text="What the image shows, for readers who cannot see it.",
+    )
+    hero_caption = models.CharField(max_length=300, blank=True)
+    hero_credit = models.CharField(max_length=150, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="articles"
+    )
+    byline = models.CharField(
+        max_length=150, blank=True, help_text="Shown instead of the author's name when set."
+    )
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="articles")
+    tags = TaggableManager(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="A future time schedules the article: readers see it from then on.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    featured = models.BooleanField(default=False, help_text="Candidate for the front-page lead.")
+    seo_description = models.CharField(
+        "SEO description",
+        max_length=160,
+        blank=True,
+        help_text="For search results and share cards; the standfirst is used when empty.",
+    )
+    reading_minutes = models.PositiveSmallIntegerField(default=1, editable=False)
+    view_count = models.PositiveBigIntegerField(default=0, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        permissions = [
+            ("preview_article", "Can preview unpublished articles"),
+            ("publish_article", "Can publish and unpublish articles"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="article_published_idx"),
+            models.Index(fields=["section", "status", "-published_at"], name="article_section_idx"),
+            models.Index(fields=["author", "status", "-published_at"], name="article_author_idx"),
+            models.Index(
+                fields=["featured", "status", "-published_at"], name="article_featured_idx"
+            ),
+            models.Index(fields=["status", "-view_count"], name="article_popular_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.title)[:220]
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        self.body = clean_html(self.body)
+        words = len(strip_tags(self.body).split())
+        self.reading_minutes = max(1, math.ceil(words / WORDS_READ_PER_MINUTE))
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def is_scheduled(self):
+        return self.status == self.Status.PUBLISHED and (
+            self.published_at is not None and self.published_at > timezone.now()
+        )
+
+    @property
+    def author_name(self):
+        return self.byline or self.author.get_full_name() or self.author.get_username()
+
+    @property
+    def summary(self):
+        return self.seo_description or self.standfirst
+
+    @property
+    def was_updated(self):
+        """True when the article changed noticeably after it went out."""
+        return bool(self.published_at) and (
+            self.updated_at - self.published_at > UPDATE_NOTICE_AFTER
+        )

@@ -1,0 +1,37 @@
+"""Things that happen to articles beyond saving a row, shared by the admin and any view."""
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from articles import sidebars
+from articles.models import Article
+
+
+def purge_public_caches():
+    """Drops cached page fragments so readers see an editorial change at once."""
+    transaction.on_commit(lambda: cache.delete_many(sidebars.ALL_KEYS))
+
+
+def publish(articles, now=None):
+    """Publishes `articles`; those without a time go out now, scheduled ones keep theirs."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        count = articles.filter(published_at__isnull=True).update(
+            status=Article.Status.PUBLISHED, published_at=now, updated_at=now
+        )
+        count += articles.exclude(status=Article.Status.PUBLISHED).update(
+            status=Article.Status.PUBLISHED, updated_at=now
+        )
+        purge_public_caches()
+    return count
+
+
+def unpublish(articles):
+    """Returns `articles` to draft, keeping their publication time for a later re-publish."""
+    with transaction.atomic():
+        count = articles.filter(status=Article.Status.PUBLISHED).update(
+            status=Article.Status.DRAFT, updated_at=timezone.now()
+        )
+        purge_public_caches()
+    return count

@@ -1,0 +1,47 @@
+"""Fragments shown on every public page, cached so rendering a page never ranks articles."""
+
+from django.conf import settings
+from django.core.cache import cache
+
+from articles.models import Article, Section
+
+POPULAR_BOX_KEY = "articles:popular-box"
+SECTION_NAV_KEY = "articles:section-nav"
+ALL_KEYS = (POPULAR_BOX_KEY, SECTION_NAV_KEY)
+
+
+def popular_posts():
+    """The most-read published articles, as plain dicts that cache cheaply."""
+    return cache.get_or_set(
+        POPULAR_BOX_KEY, _rank_popular_posts, settings.LIFESCOPE["SIDEBAR_CACHE_SECONDS"]
+    )
+
+
+def section_links():
+    return cache.get_or_set(
+        SECTION_NAV_KEY, _list_sections, settings.LIFESCOPE["SIDEBAR_CACHE_SECONDS"]
+    )
+
+
+def _rank_popular_posts():
+    ranked = (
+        Article.objects.published()
+        .most_viewed()
+        .only("title", "slug", "hero_image", "hero_alt", "hero_width", "hero_height")
+    )
+    return [
+        {
+            "title": article.title,
+            "url": article.get_absolute_url(),
+            "image_url": article.hero_image.url if article.hero_image else "",
+            "image_alt": article.hero_alt,
+        }
+        for article in ranked[: settings.LIFESCOPE["POPULAR_POSTS_COUNT"]]
+    ]
+
+
+def _list_sections():
+    return [
+        {"name": section.name, "url": section.get_absolute_url()}
+        for section in Section.objects.only("name", "slug")
+    ]

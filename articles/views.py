@@ -1,0 +1,100 @@
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
+from django.views.generic import DetailView, ListView
+from taggit.models import Tag
+
+from articles.models import Article, Section
+
+
+class PublishedArticlesMixin:
+    """Shared by every public listing: the visibility gate, card loading and page size."""
+
+    paginate_by = settings.LIFESCOPE["ARTICLES_PER_PAGE"]
+    context_object_name = "articles"
+
+    def published_articles(self):
+        return Article.objects.published().for_listing().latest_first()
+
+
+class FrontPageView(PublishedArticlesMixin, ListView):
+    template_name = "articles/front_page.html"
+
+    def get(self, request, *args, **kwargs):
+        self.lead = self.published_articles().order_by("-featured", "-published_at", "-id").first()
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        articles = self.published_articles()
+        if self.lead:
+            articles = articles.exclude(pk=self.lead.pk)
+        return articles
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lead"] = self.lead if context["page_obj"].number == 1 else None
+        return context
+
+
+class SectionView(PublishedArticlesMixin, ListView):
+    template_name = "articles/section.html"
+
+    def get_queryset(self):
+        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        return self.published_articles().filter(section=self.section)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(section=self.section, **kwargs)
+
+
+class TagView(PublishedArticlesMixin, ListView):
+    template_name = "articles/tag.html"
+    allow_empty = False
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return self.published_articles().filter(tags=self.tag)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class AuthorView(PublishedArticlesMixin, ListView):
+    template_name = "articles/author.html"
+    # Only people with published work have a public page; other accounts stay unlisted.
+    allow_empty = False
+
+    def get_queryset(self):
+        users = get_user_model().objects.filter(is_active=True)
+        self.author = get_object_or_404(users, username=self.kwargs["username"])
+        return self.published_articles().filter(author=self.author)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(author=self.author, **kwargs)
+
+
+class ArticleDetailView(DetailView):
+    template_name = "articles/article_detail.html"
+    context_object_name = "article"
+
+    def get_queryset(self):
+        articles = Article.objects.for_listing()
+        if self.request.user.has_perm("articles.preview_article"):
+            return articles
+        return articles.published()
+
+    def get_object(self, queryset=None):
+        article = super().get_object(queryset)
+        if not article.is_public and not self.request.user.has_perm("articles.preview_article"):
+            raise Http404("No article found")
+        return article
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if not self.object.is_public:
+            # A preview must never be cached by a browser or proxy, nor indexed.
+            add_never_cache_headers(response)
+            response["X-Robots-Tag"] = "noindex, nofollow"
+        return response

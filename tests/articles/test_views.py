@@ -1,0 +1,219 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import (
+    ArticleFactory,
+    ArticleWithImageFactory,
+    DraftArticleFactory,
+    ScheduledArticleFactory,
+    SectionFactory,
+    StaffFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def hours_ago(hours):
+    return timezone.now() - timedelta(hours=hours)
+
+
+def test_front_page_leads_with_the_newest_featured_story(client):
+    ArticleFactory(title="Older featured", featured=True, published_at=hours_ago(48))
+    lead = ArticleFactory(title="Fresh featured", featured=True, published_at=hours_ago(2))
+    ArticleFactory(title="Plain newest", published_at=hours_ago(1))
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert response.context["lead"] == lead
+    assert [a.title for a in response.context["articles"]] == ["Plain newest", "Older featured"]
+    assert "Lead story" in response.content.decode()
+
+
+def test_front_page_never_lists_drafts_or_scheduled_stories(client):
+    ArticleFactory(title="Visible story")
+    DraftArticleFactory(title="Secret draft")
+    ScheduledArticleFactory(title="Tomorrow's scoop")
+
+    content = client.get("/").content.decode()
+
+    assert "Visible story" in content
+    assert "Secret draft" not in content
+    assert "Tomorrow&#x27;s scoop" not in content
+
+
+def test_front_page_paginates_and_shows_the_lead_only_on_page_one(client, settings):
+    for hour in range(12):
+        ArticleFactory(published_at=hours_ago(hour + 1))
+
+    first, second = client.get("/"), client.get("/?page=2")
+
+    assert first.context["lead"] is not None
+    assert len(first.context["articles"]) == 10
+    assert second.context["lead"] is None
+    assert len(second.context["articles"]) == 1
+    assert 'rel="next" href="?page=2"' in first.content.decode()
+
+
+@pytest.mark.parametrize("query", ["?page=99", "?page=abc", "?page=-1", "?page=%00"])
+def test_impossible_pages_are_not_found(client, query):
+    ArticleFactory()
+    assert client.get(f"/{query}").status_code == 404
+
+
+def test_article_page_shows_a_real_article(client):
+    article = ArticleWithImageFactory(
+        title="Harbour reopens",
+        standfirst="Ships return after repairs.",
+        body="<h2>Background</h2><p>The harbour closed in spring.</p>",
+        hero_caption="The harbour at dawn.",
+        hero_credit="Photo: A. Person",
+        tags=["Ports", "Trade"],
+    )
+
+    response = client.get(f"/articles/{article.slug}/")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert "<title>Harbour reopens — Lifescope News</title>" in response.content.decode()
+    assertions = [
+        '<h1 class="article__title">Harbour reopens</h1>',
+        '<p class="article__standfirst">Ships return after repairs.</p>',
+        "<h2>Background</h2>",
+        '<a href="/tags/ports/" rel="tag">Ports</a>',
+        "1 min read",
+        f'alt="{article.hero_alt}"',
+        'width="300" height="200"',
+        "Photo: A. Person",
+        "Popular posts from this blog",
+    ]
+    for fragment in assertions:
+        assert fragment in response.content.decode(), fragment
+
+
+def test_article_page_marks_a_late_update(client):
+    article = ArticleFactory(published_at=hours_ago(30))
+    content = client.get(article.get_absolute_url()).content.decode()
+    assert "Updated <time" in content
+
+
+@pytest.mark.parametrize("factory", [DraftArticleFactory, ScheduledArticleFactory])
+def test_unpublished_articles_are_not_found_by_the_public(client, factory):
+    article = factory()
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+@pytest.mark.parametrize("factory", [DraftArticleFactory, ScheduledArticleFactory])
+def test_staff_without_preview_permission_cannot_see_unpublished(client, factory):
+    client.force_login(StaffFactory())
+    assert client.get(factory().get_absolute_url()).status_code == 404
+
+
+def test_editors_preview_drafts_with_a_banner_and_no_caching(client, editor):
+    article = DraftArticleFactory(title="Work in progress")
+    client.force_login(editor)
+
+    response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Preview — not published." in content
+    assert "This draft is visible only to editors." in content
+    assert "no-cache" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_editors_see_when_a_scheduled_article_goes_out(client, editor):
+    article = ScheduledArticleFactory()
+    client.force_login(editor)
+    assert "Scheduled for" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_published_article_has_no_preview_banner_even_for_editors(client, editor):
+    client.force_login(editor)
+    response = client.get(ArticleFactory().get_absolute_url())
+    assert "Preview — not published" not in response.content.decode()
+    assert "X-Robots-Tag" not in response
+
+
+def test_unknown_article_gets_the_friendly_404_page(client):
+    response = client.get("/articles/no-such-story/")
+    assert response.status_code == 404
+    assert "We couldn’t find that page" in response.content.decode()
+
+
+def test_section_page_lists_only_its_published_stories(client):
+    section = SectionFactory(name="Science", slug="science", description="Discovery.")
+    ArticleFactory(section=section, title="Comet seen")
+    DraftArticleFactory(section=section, title="Unfinished comet piece")
+    ArticleFactory(title="Elsewhere")
+
+    response = client.get("/sections/science/")
+
+    assert response.status_code == 200
+    assert [a.title for a in response.context["articles"]] == ["Comet seen"]
+    assert "<h1>Science</h1>" in response.content.decode()
+
+
+def test_empty_section_says_so(client):
+    SectionFactory(slug="quiet")
+    assert "No stories in this section yet." in client.get("/sections/quiet/").content.decode()
+
+
+def test_tag_page_lists_published_stories_with_that_tag(client):
+    ArticleFactory(title="Rains", tags=["Climate"])
+    ArticleFactory(title="Markets", tags=["Trade"])
+    DraftArticleFactory(title="Draft rains", tags=["Climate"])
+
+    response = client.get("/tags/climate/")
+
+    assert [a.title for a in response.context["articles"]] == ["Rains"]
+
+
+def test_tag_with_only_unpublished_stories_is_not_found(client):
+    DraftArticleFactory(tags=["Embargoed"])
+    assert client.get("/tags/embargoed/").status_code == 404
+
+
+def test_author_page_lists_their_published_work(client):
+    article = ArticleFactory(
+        author__username="lena", author__first_name="Lena", author__last_name="Moss"
+    )
+    ArticleFactory()
+
+    response = client.get("/authors/lena/")
+
+    assert list(response.context["articles"]) == [article]
+    assert "<h1>Lena Moss</h1>" in response.content.decode()
+
+
+def test_accounts_without_published_work_have_no_public_page(client):
+    UserFactory(username="admin-person")
+    DraftArticleFactory(author__username="drafter")
+    assert client.get("/authors/admin-person/").status_code == 404
+    assert client.get("/authors/drafter/").status_code == 404
+    assert client.get("/authors/nobody/").status_code == 404
+
+
+def test_popular_box_ranks_by_views_and_skips_unpublished(client):
+    ArticleFactory(title="Quiet story", view_count=3)
+    ArticleFactory(title="Most read", view_count=900)
+    ArticleFactory(title="Second most read", view_count=400)
+    DraftArticleFactory(title="Hidden hit", view_count=10_000)
+
+    content = client.get("/").content.decode()
+    box = content[content.index("Popular posts from this blog") :]
+
+    assert "Hidden hit" not in box
+    assert box.index("Most read") < box.index("Second most read") < box.index("Quiet story")
+
+
+def test_section_navigation_is_on_every_page(client):
+    SectionFactory(name="Business", slug="business")
+    article = ArticleFactory()
+    for url in ["/", article.get_absolute_url(), "/sections/business/"]:
+        assert '<a href="/sections/business/"' in client.get(url).content.decode()

@@ -1,0 +1,36 @@
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import EditorFactory, ModeratorFactory
+
+
+@pytest.fixture(autouse=True)
+def isolated_media_and_cache(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def editor(db):
+    return EditorFactory(username="editor-user")
+
+
+@pytest.fixture
+def moderator(db):
+    return ModeratorFactory(username="moderator-user")
+
+
+@pytest.fixture
+def count_queries():
+    """Returns a function that fetches a URL with `client` and gives (response, query count)."""
+
+    def fetch(client, url):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        return response, len(queries)
+
+    return fetch

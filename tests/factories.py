@@ -1,0 +1,114 @@
+import io
+from datetime import timedelta
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from faker import Faker
+from PIL import Image
+
+from articles.models import Article, Section
+
+fake = Faker()
+
+
+def image_bytes(size=(120, 80), image_format="JPEG", colour=(200, 30, 30)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, image_format)
+    return buffer.getvalue()
+
+
+def image_upload(name="photo.jpg", size=(120, 80), image_format="JPEG"):
+    content_type = f"image/{image_format.lower()}"
+    return SimpleUploadedFile(name, image_bytes(size, image_format), content_type=content_type)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def groups(self, create, names, **kwargs):
+        """Group names to join: `UserFactory(groups=["Editors"])`."""
+        if create and names:
+            self.groups.add(*Group.objects.filter(name__in=names))
+        if create:
+            self.save()
+
+
+class StaffFactory(UserFactory):
+    is_staff = True
+
+
+class EditorFactory(StaffFactory):
+    groups = factory.PostGeneration(
+        lambda user, create, names, **kw: _join(user, create, "Editors")
+    )
+
+
+class ModeratorFactory(StaffFactory):
+    groups = factory.PostGeneration(
+        lambda user, create, names, **kw: _join(user, create, "Moderators")
+    )
+
+
+def _join(user, create, group_name):
+    if create:
+        user.groups.add(Group.objects.get(name=group_name))
+        user.save()
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+        django_get_or_create = ["slug"]
+
+    name = factory.Sequence(lambda n: f"Section {n}")
+    slug = factory.Sequence(lambda n: f"section-{n}")
+    order = factory.Sequence(int)
+
+
+class ArticleFactory(factory.django.DjangoModelFactory):
+    """A published article that went out an hour ago."""
+
+    class Meta:
+        model = Article
+        skip_postgeneration_save = True
+
+    title = factory.Faker("sentence", nb_words=7)
+    slug = factory.Sequence(lambda n: f"story-{n}")
+    standfirst = factory.Faker("sentence", nb_words=18)
+    body = factory.LazyFunction(lambda: "".join(f"<p>{text}</p>" for text in fake.paragraphs(3)))
+    author = factory.SubFactory(EditorFactory)
+    section = factory.SubFactory(SectionFactory)
+    status = Article.Status.PUBLISHED
+    published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+
+    @factory.post_generation
+    def tags(self, create, names, **kwargs):
+        if create and names:
+            self.tags.add(*names)
+
+
+class DraftArticleFactory(ArticleFactory):
+    status = Article.Status.DRAFT
+    published_at = None
+
+
+class ScheduledArticleFactory(ArticleFactory):
+    published_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=1))
+
+
+class ArticleWithImageFactory(ArticleFactory):
+    hero_image = factory.django.ImageField(width=300, height=200, color="navy")
+    hero_alt = "A navy rectangle"

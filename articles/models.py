@@ -102,6 +102,21 @@ class Article(models.Model):
     )
     reading_minutes = models.PositiveSmallIntegerField(default=1, editable=False)
     view_count = models.PositiveBigIntegerField(default=0, editable=False)
+    # Kept by the comments app, so listings show counts without joining comments.
+    comment_count = models.PositiveIntegerField(default=0, editable=False)
+    comments_open = models.BooleanField(
+        default=True, help_text="Untick to close this article to new comments."
+    )
+    popular_pinned = models.BooleanField(
+        "pin in Popular posts",
+        default=False,
+        help_text="Always list this article in the Popular posts box while it is published.",
+    )
+    popular_excluded = models.BooleanField(
+        "exclude from Popular posts",
+        default=False,
+        help_text="Never list this article in any popularity ranking.",
+    )
 
     objects = ArticleQuerySet.as_manager()
 

@@ -32,6 +32,14 @@ def test_demo_serves_the_seed_page_as_the_lead_story(client, capsys):
     assert positions == sorted(positions)
 
 
+def test_demo_images_are_served_as_jpeg(client):
+    call_command("load_demo")
+    article = Article.objects.get(slug=SEED_SLUG)
+    assert article.hero_image.name.endswith(".jpg")
+    assert (article.hero_width, article.hero_height) == (1200, 800)
+    assert article.hero_alt
+
+
 def test_demo_accounts_can_log_in_with_the_printed_passwords(client):
     call_command("load_demo")
     assert client.login(username="editor", password="lifescope-editor-demo")

@@ -94,9 +94,8 @@ class Command(BaseCommand):
             hero_credit="Illustration: Lifescope News" if "palette" in story else "",
         )
         if "palette" in story:
-            article.hero_image.save(
-                story["slug"], hero_image(story["slug"], story["palette"]), save=False
-            )
+            artwork = hero_image(story["slug"], story["palette"])
+            article.hero_image.save(artwork.name, artwork, save=False)
         article.save()
         article.tags.add(*story["tags"])
         return article

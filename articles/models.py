@@ -177,6 +177,7 @@ class Article(models.Model):
     @property
     def was_updated(self):
         """True when the article changed noticeably after it went out."""
-        return bool(self.published_at) and (
-            self.updated_at - self.published_at > UPDATE_NOTICE_AFTER
-        )
+        if not self.published_at:
+            return False
+        went_out = max(self.published_at, self.created_at)
+        return self.updated_at - went_out > UPDATE_NOTICE_AFTER

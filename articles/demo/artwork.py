@@ -9,9 +9,9 @@ WIDTH, HEIGHT = 1200, 800
 
 
 def hero_image(name, palette):
-    """A soft diagonal gradient with a few rings, as a JPEG ContentFile named `name`.jpg."""
+    """A soft left-to-right gradient with a few rings, as a JPEG ContentFile `name`.jpg."""
     start, end = (_rgb(colour) for colour in palette)
-    gradient = Image.linear_gradient("L").rotate(45, expand=True).resize((WIDTH, HEIGHT))
+    gradient = Image.linear_gradient("L").rotate(90).resize((WIDTH, HEIGHT))
     image = Image.composite(Image.new("RGB", (WIDTH, HEIGHT), end),
                             Image.new("RGB", (WIDTH, HEIGHT), start), gradient)  # fmt: skip
     draw = ImageDraw.Draw(image)

@@ -61,11 +61,16 @@ def test_author_name_prefers_byline_then_full_name():
     assert article.author_name == "Lifescope News Desk"
 
 
-def test_update_notice_only_for_edits_well_after_publication():
-    article = ArticleFactory(published_at=timezone.now() - timedelta(days=1))
-    assert article.was_updated  # saved a day after its publication time
-    fresh = ArticleFactory(published_at=timezone.now())
-    assert not fresh.was_updated
+def test_an_edit_well_after_publication_is_an_update(written_and_published):
+    assert written_and_published(days_ago=1).was_updated
+
+
+def test_saving_right_after_publication_is_not_an_update():
+    assert not ArticleFactory(published_at=timezone.now()).was_updated
+
+
+def test_a_backdated_article_entered_today_is_not_an_update():
+    assert not ArticleFactory(published_at=timezone.now() - timedelta(days=30)).was_updated
 
 
 def test_string_and_url():

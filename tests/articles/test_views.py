@@ -94,10 +94,14 @@ def test_article_page_shows_a_real_article(client):
         assert fragment in response.content.decode(), fragment
 
 
-def test_article_page_marks_a_late_update(client):
-    article = ArticleFactory(published_at=hours_ago(30))
-    content = client.get(article.get_absolute_url()).content.decode()
+def test_article_page_marks_a_late_update(client, written_and_published):
+    content = client.get(written_and_published(days_ago=2).get_absolute_url()).content.decode()
     assert "Updated <time" in content
+
+
+def test_article_page_has_no_update_notice_for_a_fresh_story(client):
+    content = client.get(ArticleFactory().get_absolute_url()).content.decode()
+    assert "Updated <time" not in content
 
 
 @pytest.mark.parametrize("factory", [DraftArticleFactory, ScheduledArticleFactory])

@@ -35,7 +35,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "is_featured",
         "view_count",
     ]
-    list_filter = ["status", "section", "featured", "author"]
+    list_filter = ["status", "section", "featured", ("author", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["section", "author"]
     search_fields = ["title", "standfirst", "slug"]
     date_hierarchy = "published_at"

@@ -14,6 +14,10 @@ class ArticleAdminForm(forms.ModelForm):
             "section", "tags", "author", "byline", "featured",
             "status", "published_at", "seo_description",
         ]  # fmt: skip
+        widgets = {
+            "standfirst": forms.Textarea(attrs={"rows": 3}),
+            "body": forms.Textarea(attrs={"rows": 24}),
+        }
 
     def clean_hero_image(self):
         image = self.cleaned_data.get("hero_image")

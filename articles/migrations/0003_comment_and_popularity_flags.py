@@ -4,30 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0002_roles'),
+        ("articles", "0002_roles"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='article',
-            name='comment_count',
+            model_name="article",
+            name="comment_count",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name='article',
-            name='comments_open',
-            field=models.BooleanField(default=True, help_text='Untick to close this article to new comments.'),
+            model_name="article",
+            name="comments_open",
+            field=models.BooleanField(
+                default=True, help_text="Untick to close this article to new comments."
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='popular_excluded',
-            field=models.BooleanField(default=False, help_text='Never list this article in any popularity ranking.', verbose_name='exclude from Popular posts'),
+            model_name="article",
+            name="popular_excluded",
+            field=models.BooleanField(
+                default=False,
+                help_text="Never list this article in any popularity ranking.",
+                verbose_name="exclude from Popular posts",
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='popular_pinned',
-            field=models.BooleanField(default=False, help_text='Always list this article in the Popular posts box while it is published.', verbose_name='pin in Popular posts'),
+            model_name="article",
+            name="popular_pinned",
+            field=models.BooleanField(
+                default=False,
+                help_text="Always list this article in the Popular posts box while it is published.",
+                verbose_name="pin in Popular posts",
+            ),
         ),
     ]

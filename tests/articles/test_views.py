@@ -58,10 +58,16 @@ def test_front_page_paginates_and_shows_the_lead_only_on_page_one(client, settin
     assert 'rel="next" href="?page=2"' in first.content.decode()
 
 
-@pytest.mark.parametrize("query", ["?page=99", "?page=abc", "?page=-1", "?page=%00"])
-def test_impossible_pages_are_not_found(client, query):
+@pytest.mark.parametrize("query", ["?page=99", "?page=0"])
+def test_pages_past_the_end_are_not_found(client, query):
     ArticleFactory()
     assert client.get(f"/{query}").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["?page=abc", "?page=-1", "?page=%00", "?page=1.5", "?page="])
+def test_malformed_page_numbers_are_bad_requests(client, query):
+    ArticleFactory()
+    assert client.get(f"/sections/{ArticleFactory().section.slug}/{query}").status_code == 400
 
 
 def test_article_page_shows_a_real_article(client):

@@ -194,6 +194,36 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
 }
 
+# --- Comments -------------------------------------------------------------------------------
+# Every rule of comments.moderation.ModerationPolicy reads its figure from here.
+COMMENTS = {
+    "MAX_LENGTH": 3000,
+    # Replies nest this many levels below a top-level comment.
+    "MAX_DEPTH": 3,
+    # Bots post the moment a form arrives; people take longer than this to write.
+    "MIN_SECONDS_TO_SUBMIT": env_int("LIFESCOPE_COMMENTS_MIN_SECONDS", 3),
+    # An older form must be reloaded, so a harvested one cannot be replayed for ever.
+    "FORM_MAX_AGE_SECONDS": 2 * 24 * 60 * 60,
+    # Posts one client may attempt per window, counted in the cache (shared through Redis).
+    "RATE_LIMIT_POSTS": env_int("LIFESCOPE_COMMENTS_RATE_LIMIT", 5),
+    "RATE_LIMIT_SECONDS": 10 * 60,
+    # More links than this and the comment is held as spam.
+    "MAX_LINKS": env_int("LIFESCOPE_COMMENTS_MAX_LINKS", 2),
+    # Whole words or phrases (any case) that hold a comment as spam.
+    "BLOCKLIST": env_list("LIFESCOPE_COMMENTS_BLOCKLIST", ["casino", "viagra", "payday loan"]),
+    # Days after publication when an article stops taking comments; None keeps them open.
+    "CLOSE_AFTER_DAYS": env_int("LIFESCOPE_COMMENTS_CLOSE_AFTER_DAYS", 30),
+    # None moderates every comment; N publishes comments on articles younger than N days at once.
+    "MODERATE_AFTER_DAYS": env_int("LIFESCOPE_COMMENTS_MODERATE_AFTER_DAYS", None),
+    # Publish at once when the reader had a comment approved before (same account, or same
+    # e-mail address from the same client: an address alone is too easy to borrow).
+    "AUTO_APPROVE_RETURNING": env_bool("LIFESCOPE_COMMENTS_AUTO_APPROVE_RETURNING", False),
+    # The request header that holds the client's address; behind a proxy, e.g. HTTP_X_REAL_IP.
+    "CLIENT_IP_HEADER": env_str("LIFESCOPE_CLIENT_IP_HEADER", "REMOTE_ADDR"),
+    # Prefix for links in notification e-mails, e.g. https://news.example.com
+    "SITE_URL": env_str("LIFESCOPE_SITE_URL", ""),
+}
+
 # --- Lifescope ------------------------------------------------------------------------------
 LIFESCOPE = {
     "SITE_NAME": "Lifescope News",

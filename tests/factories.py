@@ -112,3 +112,43 @@ class ScheduledArticleFactory(ArticleFactory):
 class ArticleWithImageFactory(ArticleFactory):
     hero_image = factory.django.ImageField(width=300, height=200, color="navy")
     hero_alt = "A navy rectangle"
+
+
+# --- Comments ---------------------------------------------------------------------------------
+class CommentFactory(factory.django.DjangoModelFactory):
+    """A reader's comment waiting for a moderator."""
+
+    class Meta:
+        model = "comments.Comment"
+
+    article = factory.SubFactory(ArticleFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"reader{n}@example.com")
+    body = factory.Faker("paragraph", nb_sentences=3)
+    fingerprint = factory.Sequence(lambda n: f"{n:064x}")
+    user_agent = "Mozilla/5.0 (test)"
+
+
+class ApprovedCommentFactory(CommentFactory):
+    """Approved through the service, so the article's comment count includes it."""
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from comments import services
+
+        comment = super()._create(model_class, *args, **kwargs)
+        services.approve(model_class.objects.filter(pk=comment.pk), notify=False)
+        comment.refresh_from_db()
+        return comment
+
+
+class ArticleDailyViewsFactory(factory.django.DjangoModelFactory):
+    """One article's readers on one day; pass `day` to pin it."""
+
+    class Meta:
+        model = "analytics.ArticleDailyViews"
+
+    article = factory.SubFactory(ArticleFactory)
+    day = factory.LazyFunction(timezone.localdate)
+    views = 10
+    bot_hits = 0

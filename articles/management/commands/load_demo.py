@@ -10,6 +10,7 @@ from articles import services
 from articles.demo import stories
 from articles.demo.artwork import hero_image
 from articles.models import Article, Section
+from articles.signals import demo_loaded
 
 DEMO_ACCOUNTS = [
     # username, password, first name, last name, group
@@ -43,10 +44,11 @@ class Command(BaseCommand):
             accounts = self._create_accounts()
             sections = self._create_sections()
             now = timezone.now()
-            for story in stories.STORIES:
+            created = [
                 self._create_article(story, accounts["editor"], sections, now)
-            for story in stories.UNPUBLISHED_STORIES:
-                self._create_article(story, accounts["editor"], sections, now)
+                for story in stories.STORIES + stories.UNPUBLISHED_STORIES
+            ]
+            demo_loaded.send(sender=self.__class__, articles=created, accounts=accounts)
             services.purge_public_caches()
         published = len(stories.STORIES)
         self.stdout.write(self.style.SUCCESS(f"Loaded {published} demo stories."))

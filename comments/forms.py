@@ -1,0 +1,140 @@
+import unicodedata
+
+from django import forms
+from django.conf import settings
+from django.core import signing
+from django.utils import timezone
+
+from comments.models import Comment
+from comments.moderation import policy
+
+TOKEN_SALT = "comments.form"
+# Letters, marks, numbers, punctuation and symbols; not control or format characters (bidi
+# overrides, zero-width joiners) that could disguise a name or reorder the text around it.
+NAME_CATEGORIES = frozenset("LMNPS")
+
+
+def form_token(article, now=None):
+    """Signed proof of which article's form this is and when it was shown."""
+    rendered_at = (now or timezone.now()).timestamp()
+    return signing.dumps({"article": article.pk, "at": rendered_at}, salt=TOKEN_SALT)
+
+
+class CommentForm(forms.Form):
+    name = forms.CharField(max_length=80, label="Name")
+    email = forms.EmailField(
+        max_length=254, label="E-mail", help_text="Never shown. Only our moderators see it."
+    )
+    body = forms.CharField(
+        label="Comment",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="Plain text. Web addresses become links.",
+    )
+    parent = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
+    token = forms.CharField(widget=forms.HiddenInput)
+    # Hidden from people by CSS; bots that fill in every field give themselves away.
+    website = forms.CharField(
+        required=False,
+        label="Leave this field empty",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, article, user=None, fingerprint="", user_agent="", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.article = article
+        self.user = user if user is not None and user.is_authenticated else None
+        self.fingerprint = fingerprint
+        self.user_agent = user_agent
+        self.fields["body"].widget.attrs["maxlength"] = str(settings.COMMENTS["MAX_LENGTH"])
+        if self.user:
+            # A signed-in reader comments under their account's name and address.
+            del self.fields["name"]
+            del self.fields["email"]
+        if not self.is_bound:
+            self.initial.setdefault("token", form_token(article))
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if any(unicodedata.category(c)[0] not in NAME_CATEGORIES and c != " " for c in name):
+            raise forms.ValidationError("Use letters, numbers and punctuation only.")
+        if not name:
+            raise forms.ValidationError("This field is required.")
+        return name
+
+    def clean_body(self):
+        # Browsers count a line break as one character towards maxlength, and so do we.
+        body = self.cleaned_data["body"].replace("\r\n", "\n").strip()
+        limit = settings.COMMENTS["MAX_LENGTH"]
+        if len(body) > limit:
+            raise forms.ValidationError(
+                f"Keep your comment to {limit:,} characters; it has {len(body):,}."
+            )
+        if len(body) < 2:
+            raise forms.ValidationError("Write at least a couple of characters.")
+        return body
+
+    def clean_website(self):
+        error = policy.honeypot_error(self.cleaned_data["website"])
+        if error:
+            raise forms.ValidationError(error)
+        return ""
+
+    def clean_token(self):
+        try:
+            data = signing.loads(self.cleaned_data["token"], salt=TOKEN_SALT)
+            article_pk, rendered_at = data["article"], float(data["at"])
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            raise forms.ValidationError(
+                "This form could not be checked. Please reload the page and try again."
+            ) from None
+        if article_pk != self.article.pk:
+            raise forms.ValidationError("This form belongs to another article.")
+        error = policy.timing_error(rendered_at)
+        if error:
+            raise forms.ValidationError(error)
+        return self.cleaned_data["token"]
+
+    def clean_parent(self):
+        parent_pk = self.cleaned_data["parent"]
+        if parent_pk is None:
+            return None
+        parent = Comment.objects.approved().filter(article=self.article, pk=parent_pk).first()
+        if parent is None:
+            raise forms.ValidationError(
+                "You can only reply to a published comment on this article."
+            )
+        if parent.depth + 1 > settings.COMMENTS["MAX_DEPTH"]:
+            raise forms.ValidationError(
+                "This conversation is as deep as it goes. Reply to an earlier comment instead."
+            )
+        return parent
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        comment = self.build_comment()
+        if policy.is_duplicate(comment):
+            raise forms.ValidationError("You have already posted this comment.")
+        self.comment = comment
+        return cleaned
+
+    def build_comment(self):
+        data = self.cleaned_data
+        if self.user:
+            name = self.user.get_full_name() or self.user.get_username()
+            email = self.user.email
+        else:
+            name, email = data["name"], data["email"]
+        return Comment(
+            article=self.article,
+            parent=data.get("parent"),
+            user=self.user,
+            name=name[:80],
+            email=email,
+            body=data["body"],
+            fingerprint=self.fingerprint,
+            user_agent=self.user_agent[:255],
+        )

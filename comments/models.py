@@ -1,0 +1,107 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article
+from lifescope.sanitize import plain_text_to_html
+
+
+class CommentQuerySet(models.QuerySet):
+    def approved(self):
+        """The only gate for what readers may see of comments."""
+        return self.filter(status=Comment.Status.APPROVED)
+
+    def pending(self):
+        return self.filter(status=Comment.Status.PENDING)
+
+    def for_article_page(self, article):
+        """An article's approved comments in reading order, in one query, ready to thread."""
+        return (
+            self.approved()
+            .filter(article=article)
+            .only("article_id", "parent_id", "name", "body_html", "created", "depth")
+            .order_by("created", "id")
+        )
+
+
+class Comment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting moderation"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        SPAM = "spam", "Spam"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="comments",
+        help_text="Set when a signed-in reader wrote the comment.",
+    )
+    name = models.CharField(max_length=80)
+    email = models.EmailField(help_text="Never shown on the site.")
+    body = models.TextField(help_text="Plain text as the reader wrote it.")
+    body_html = models.TextField(editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # Why the policy decided what it did, for the moderator: "3 links", "blocked word: …".
+    signals = models.CharField("spam signals", max_length=255, blank=True)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    # A keyed hash of the client's address: enough to rate-limit and spot repeats, never the IP.
+    fingerprint = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=255, blank=True)
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created", "id"]
+        permissions = [("can_moderate", "Can approve, reject and mark comments as spam")]
+        indexes = [
+            models.Index(
+                fields=["article", "created"],
+                condition=Q(status="approved"),
+                name="comment_approved_idx",
+            ),
+            models.Index(
+                fields=["created"], condition=Q(status="pending"), name="comment_queue_idx"
+            ),
+            models.Index(fields=["status", "-created"], name="comment_status_idx"),
+            models.Index(fields=["fingerprint", "email"], name="comment_client_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} on {self.article}"
+
+    def save(self, *args, **kwargs):
+        self.derive_fields()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return (
+            reverse("articles:detail", kwargs={"slug": self.article.slug}) + f"#comment-{self.pk}"
+        )
+
+    @property
+    def link_count(self):
+        # The body is escaped before links are added, so every "<a " is a link the policy made.
+        return self.body_html.count("<a ")
+
+    def derive_fields(self):
+        """Fills the fields that follow from what the reader wrote; the policy reads them."""
+        self.body_html = plain_text_to_html(self.body)
+        self.depth = self.parent.depth + 1 if self.parent_id else 0

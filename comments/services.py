@@ -1,0 +1,163 @@
+"""What happens to comments beyond saving a row, shared by the posting view and the admin.
+
+Every change of a comment's approval goes through here, so `Article.comment_count` stays the
+exact number of approved comments: counts move with atomic F() updates in the same transaction
+as the change, and only for comments whose approval actually changed.
+"""
+
+from collections import Counter, defaultdict
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article
+from articles.services import purge_public_caches
+from comments.models import Comment
+from comments.moderation import policy
+
+APPROVED = Comment.Status.APPROVED
+
+
+def submit(comment, now=None):
+    """Stores a reader's new comment in the status the policy gives it, and tells whoever
+    must know: moderators when it waits for them, the article's author when it is published."""
+    now = now or timezone.now()
+    comment.derive_fields()
+    comment.status, comment.signals = policy.verdict(comment, now)
+    comment.created = now
+    if comment.status == APPROVED:
+        comment.moderated_at = now
+    with transaction.atomic():
+        comment.save()
+        if comment.status == APPROVED:
+            _shift_counts({comment.article_id: 1})
+            transaction.on_commit(lambda: _notify_authors([comment.pk]), robust=True)
+        elif comment.status == Comment.Status.PENDING:
+            transaction.on_commit(lambda: _notify_moderators(comment.pk), robust=True)
+    return comment
+
+
+def approve(comments, moderator=None, notify=True, now=None):
+    """Publishes `comments`; returns how many changed. The article's author hears of them."""
+    return _moderate(comments, APPROVED, moderator, notify, now)
+
+
+def reject(comments, moderator=None, now=None):
+    """Hides `comments` for good; returns how many changed."""
+    return _moderate(comments, Comment.Status.REJECTED, moderator, False, now)
+
+
+def mark_spam(comments, moderator=None, now=None):
+    """Hides `comments` as spam; returns how many changed."""
+    return _moderate(comments, Comment.Status.SPAM, moderator, False, now)
+
+
+def delete(comments):
+    """Deletes `comments` and the replies under them; returns how many rows went."""
+    with transaction.atomic():
+        ids = set(comments.values_list("pk", flat=True))
+        frontier = ids
+        while frontier:  # replies go with their parent (on_delete=CASCADE); count them too
+            frontier = (
+                set(Comment.objects.filter(parent__in=frontier).values_list("pk", flat=True)) - ids
+            )
+            ids |= frontier
+        # Lock every row before reading statuses, so an approval in flight is counted.
+        doomed = Comment.objects.filter(pk__in=ids)
+        rows = list(doomed.select_for_update().values_list("article_id", "status"))
+        lost = Counter(article_id for article_id, status in rows if status == APPROVED)
+        deleted, _ = doomed.delete()
+        _shift_counts({article_id: -n for article_id, n in lost.items()})
+    return deleted
+
+
+def _moderate(comments, status, moderator, notify, now):
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Lock the rows first, so two moderators acting at once cannot both count a change.
+        changing = list(
+            Comment.objects.select_for_update()
+            .filter(pk__in=list(comments.values_list("pk", flat=True)))
+            .exclude(status=status)
+            .values_list("pk", "article_id", "status")
+        )
+        if not changing:
+            return 0
+        ids = [pk for pk, _, _ in changing]
+        Comment.objects.filter(pk__in=ids).update(
+            status=status, moderated_by=moderator, moderated_at=now
+        )
+        deltas = Counter()
+        for _, article_id, old_status in changing:
+            if status == APPROVED:
+                deltas[article_id] += 1
+            elif old_status == APPROVED:
+                deltas[article_id] -= 1
+        _shift_counts(deltas)
+        if notify and status == APPROVED:
+            transaction.on_commit(lambda: _notify_authors(ids), robust=True)
+    return len(ids)
+
+
+def _shift_counts(deltas):
+    for article_id, delta in deltas.items():
+        if delta:
+            Article.objects.filter(pk=article_id).update(comment_count=F("comment_count") + delta)
+    if any(deltas.values()):
+        purge_public_caches()
+
+
+# --- E-mail: only ever to staff addresses from user accounts, never one typed in the form -------
+def moderator_addresses():
+    users = (
+        get_user_model()
+        .objects.with_perm("comments.can_moderate", is_active=True, include_superusers=True)
+        .filter(is_staff=True)
+        .exclude(email="")
+    )
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+def _notify_moderators(comment_pk):
+    comment = Comment.objects.select_related("article").get(pk=comment_pk)
+    queue = reverse("admin:comments_comment_changelist") + "?status__exact=pending"
+    subject = f"Comment awaiting moderation: {comment.article.title}"[:150]
+    body = (
+        f"{comment.name} commented on “{comment.article.title}”:\n\n{comment.body}\n\n"
+        f"Approve, reject or mark it as spam: {_absolute(queue)}\n"
+    )
+    messages = [
+        (subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in moderator_addresses()
+    ]
+    send_mass_mail(messages)
+
+
+def _notify_authors(comment_pks):
+    by_article = defaultdict(list)
+    approved = Comment.objects.approved().filter(pk__in=comment_pks)
+    for comment in approved.select_related("article__author").order_by("created", "id"):
+        by_article[comment.article].append(comment)
+    messages = []
+    for article, comments in by_article.items():
+        author = article.author
+        if not (author.is_active and author.is_staff and author.email):
+            continue
+        lines = [f"{c.name}: {c.body}\n{_absolute(c.get_absolute_url())}" for c in comments]
+        messages.append(
+            (
+                f"New comment{'s' if len(comments) > 1 else ''} on “{article.title}”"[:150],
+                "Published on your article:\n\n" + "\n\n".join(lines) + "\n",
+                settings.DEFAULT_FROM_EMAIL,
+                [author.email],
+            )
+        )
+    send_mass_mail(messages)
+
+
+def _absolute(path):
+    return settings.COMMENTS["SITE_URL"].rstrip("/") + path

@@ -1,0 +1,39 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from comments.forms import form_token
+
+
+def comment_data(article, **overrides):
+    """What a reader's browser sends: the form as rendered a minute ago, filled in."""
+    data = {
+        "name": "Ada Reader",
+        "email": "ada@example.com",
+        "body": "A thoughtful comment about the story.",
+        "parent": "",
+        "token": form_token(article, now=timezone.now() - timedelta(seconds=60)),
+        "website": "",
+    }
+    return {**data, **overrides}
+
+
+def comments_url(article):
+    # The public URL contract from the issue, spelled out on purpose.
+    return f"/articles/{article.slug}/comments/"
+
+
+@pytest.fixture
+def post_comment(client):
+    """Posts a comment to `article` from one client; keyword arguments override form fields."""
+
+    def post(article, *, as_client=None, address="203.0.113.7", follow=False, **fields):
+        return (as_client or client).post(
+            comments_url(article),
+            comment_data(article, **fields),
+            REMOTE_ADDR=address,
+            follow=follow,
+        )
+
+    return post

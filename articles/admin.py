@@ -47,6 +47,7 @@ class ArticleAdmin(admin.ModelAdmin):
         ("Hero image", {"fields": ["hero_image", "hero_alt", "hero_caption", "hero_credit"]}),
         ("Filing", {"fields": ["section", "tags", "author", "byline", "featured"]}),
         ("Publication", {"fields": ["status", "published_at"]}),
+        ("Popular posts", {"fields": ["popular_pinned", "popular_excluded"]}),
         ("Search and sharing", {"fields": ["seo_description"], "classes": ["collapse"]}),
         (
             "Figures",

@@ -24,11 +24,17 @@ def section_links():
 
 
 def _rank_popular_posts():
-    ranked = (
+    """Editors' pins first, then the most viewed; excluded articles never."""
+    count = settings.LIFESCOPE["POPULAR_POSTS_COUNT"]
+    eligible = (
         Article.objects.published()
+        .filter(popular_excluded=False)
         .most_viewed()
         .only("title", "slug", "hero_image", "hero_alt", "hero_width", "hero_height")
     )
+    ranked = list(eligible.filter(popular_pinned=True)[:count])
+    if len(ranked) < count:
+        ranked += eligible.filter(popular_pinned=False)[: count - len(ranked)]
     return [
         {
             "title": article.title,
@@ -36,7 +42,7 @@ def _rank_popular_posts():
             "image_url": article.hero_image.url if article.hero_image else "",
             "image_alt": article.hero_alt,
         }
-        for article in ranked[: settings.LIFESCOPE["POPULAR_POSTS_COUNT"]]
+        for article in ranked
     ]
 
 

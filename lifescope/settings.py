@@ -38,10 +38,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "taggit",
     "articles",
+    "analytics",
     "comments",
 ]
 
 MIDDLEWARE = [
+    # Outermost, above any page cache, so it counts cached article pages too and strips its
+    # marker header from every response.
+    "analytics.middleware.ViewCounterMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -222,6 +226,26 @@ COMMENTS = {
     "CLIENT_IP_HEADER": env_str("LIFESCOPE_CLIENT_IP_HEADER", "REMOTE_ADDR"),
     # Prefix for links in notification e-mails, e.g. https://news.example.com
     "SITE_URL": env_str("LIFESCOPE_SITE_URL", ""),
+}
+
+# --- Analytics ------------------------------------------------------------------------------
+ANALYTICS = {
+    # Off makes the view counter a no-op; the benchmark compares both.
+    "COUNT_VIEWS": env_bool("LIFESCOPE_COUNT_VIEWS", True),
+    # A visitor re-reading an article within this many seconds counts once.
+    "DEDUPE_SECONDS": env_int("LIFESCOPE_VIEW_DEDUPE_SECONDS", 30 * 60),
+    # Addresses or networks of our own reverse proxies: only they may name the client in
+    # X-Forwarded-For. Anyone else could forge it to look like many visitors.
+    "TRUSTED_PROXIES": env_list("LIFESCOPE_TRUSTED_PROXIES", []),
+    # With Redis, views are counted there and `manage.py flush_views` (run every minute) moves
+    # them to the database. Without it each view is written at once: the in-process cache is
+    # never a buffer, because every process has its own. Its dedupe is per process too, so run
+    # more than one process only with REDIS_URL.
+    "BUFFER_IN_REDIS": bool(REDIS_URL),
+    # Rankings are served from the cache and recomputed at most this often.
+    "RANKING_CACHE_SECONDS": 60,
+    "TRENDING_HALF_LIFE_DAYS": 2,
+    "POPULAR_PAGE_SIZE": 20,
 }
 
 # --- Lifescope ------------------------------------------------------------------------------

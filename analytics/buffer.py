@@ -1,0 +1,93 @@
+"""The Redis view buffer: page requests add to a hash, `flush_views` moves it to the database.
+
+Requests HINCRBY fields of a live hash. A flush atomically renames the live hash to a
+"flushing" hash stamped with a batch key (one Lua script), writes its counts and the batch key
+in one database transaction, then deletes the flushing hash only if it still holds that batch.
+A flush that dies before its commit leaves the hash to be written by the next run; one that dies
+after its commit leaves a batch key the database already has, so the next run just deletes it.
+"""
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+
+from analytics.storage import Count
+
+VIEW, BOT = "v", "b"
+BATCH_FIELD = "batch"  # named in the scripts below
+
+# Keeps any unfinished batch first; otherwise claims the live hash. Returns the batch's fields.
+CLAIM = """
+if redis.call('EXISTS', KEYS[2]) == 0 then
+  if redis.call('EXISTS', KEYS[1]) == 0 then return nil end
+  redis.call('RENAME', KEYS[1], KEYS[2])
+  redis.call('HSET', KEYS[2], 'batch', ARGV[1])
+end
+return redis.call('HGETALL', KEYS[2])
+"""
+
+# Deletes the flushing hash only if it is still the batch that was written.
+RELEASE = """
+if redis.call('HGET', KEYS[1], 'batch') == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+class RedisViewBuffer:
+    def __init__(self, client, prefix):
+        self.client = client
+        self.live_key = f"{prefix}:live"
+        self.flushing_key = f"{prefix}:flushing"
+        self._claim = client.register_script(CLAIM)
+        self._release = client.register_script(RELEASE)
+
+    def add(self, article_id, day, kind=VIEW):
+        self.client.hincrby(self.live_key, f"{article_id}:{day.isoformat()}:{kind}", 1)
+
+    def claim(self):
+        """Returns (batch key, counts) of the batch to write next, or None when empty."""
+        fields = self._claim(keys=[self.live_key, self.flushing_key], args=[uuid.uuid4().hex])
+        if not fields:
+            return None
+        pairs = dict(zip(fields[::2], fields[1::2], strict=True))
+        batch = pairs.pop(BATCH_FIELD.encode()).decode()
+        return batch, _parse_counts(pairs)
+
+    def release(self, batch):
+        self._release(keys=[self.flushing_key], args=[batch])
+
+    def pending(self):
+        """Counts not yet in the database (live and flushing), for tests and the admin."""
+        counts = []
+        for key in (self.flushing_key, self.live_key):
+            fields = self.client.hgetall(key)
+            fields.pop(BATCH_FIELD.encode(), None)
+            counts += _parse_counts(fields)
+        return counts
+
+
+def _parse_counts(fields):
+    merged = {}
+    for field, value in fields.items():
+        article_id, day, kind = field.decode().split(":")
+        key = (int(article_id), datetime.date.fromisoformat(day))
+        views, bot_hits = merged.get(key, (0, 0))
+        if kind == VIEW:
+            views += int(value)
+        else:
+            bot_hits += int(value)
+        merged[key] = (views, bot_hits)
+    return [Count(article_id, day, *totals) for (article_id, day), totals in merged.items()]
+
+
+def get_buffer():
+    """The shared buffer when Redis is configured, else None: views then go straight to SQL."""
+    if not settings.ANALYTICS["BUFFER_IN_REDIS"]:
+        return None
+    from django_redis import get_redis_connection
+
+    return RedisViewBuffer(get_redis_connection("default"), cache.make_key("analytics:buffer"))

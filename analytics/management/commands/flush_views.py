@@ -1,0 +1,24 @@
+from django.core.management.base import BaseCommand
+
+from analytics import rankings, services
+
+
+class Command(BaseCommand):
+    help = (
+        "Moves views buffered in Redis to the database, then refreshes the cached rankings. "
+        "Run it every minute; a run that crashed is finished by the next one, exactly."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-rankings", action="store_true", help="Only flush; leave the rankings be."
+        )
+
+    def handle(self, *args, no_rankings=False, **options):
+        flushed = services.flush_views()
+        if not no_rankings:
+            rankings.refresh_all()
+        self.stdout.write(
+            f"Flushed {flushed.views} view(s) and {flushed.bot_hits} bot hit(s) "
+            f"in {flushed.batches} batch(es)."
+        )

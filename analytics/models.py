@@ -1,0 +1,48 @@
+from django.db import models
+from django.urls import reverse
+
+from articles.models import Article
+
+
+class ArticleDailyViews(models.Model):
+    """Readers and bot hits of one article on one day (in TIME_ZONE), so windows are exact.
+
+    `Article.view_count` is the all-time total of `views`, kept in step by the same
+    transactions that write these rows, so old rows can be rolled up without losing it.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="daily_views")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+    bot_hits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day", "article"]
+        verbose_name_plural = "article daily views"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "day"], name="daily_views_article_day"),
+        ]
+        indexes = [
+            # Rankings aggregate a range of days over every article.
+            models.Index(fields=["day", "article"], name="daily_views_window_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.article_id} on {self.day}: {self.views} views, {self.bot_hits} bot hits"
+
+    def get_absolute_url(self):
+        return reverse("admin:articles_article_change", args=[self.article_id])
+
+
+class FlushedBatch(models.Model):
+    """A batch of buffered views already written, so a retried flush never adds it twice."""
+
+    key = models.CharField(max_length=64, unique=True)
+    flushed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-flushed_at"]
+        verbose_name_plural = "flushed batches"
+
+    def __str__(self):
+        return self.key

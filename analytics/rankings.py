@@ -1,0 +1,134 @@
+"""What readers chose, per window: the scores behind the /popular/ page.
+
+24 hours, 7 and 30 days sum the daily rows of that many days, ending today. Daily rows cannot
+split yesterday by the hour, so "24 hours" counts today in full plus the share of yesterday
+still inside the last 24 hours, as if yesterday's views were spread evenly. All time is
+`Article.view_count`. Trending weighs each day's views by 0.5 ** (age in days / half-life).
+"""
+
+import datetime
+import time
+from typing import NamedTuple
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Case, FloatField, Sum, Value, When
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from analytics.models import ArticleDailyViews
+from articles.models import Article
+
+WINDOWS = {
+    "24h": "24 hours",
+    "7d": "7 days",
+    "30d": "30 days",
+    "all": "All time",
+    "trending": "Trending",
+}
+DEFAULT_WINDOW = "7d"
+TRENDING_DAYS = 14
+# Cached rankings hold a few spare entries, for articles unpublished since they were ranked.
+SPARE = 10
+
+
+class Entry(NamedTuple):
+    article: Article
+    score: float
+
+
+def candidates(now=None):
+    """What may be ranked anywhere: published articles that editors have not excluded."""
+    return Article.objects.published(now).filter(popular_excluded=False)
+
+
+def day_weights(window, now=None):
+    """The weight of each day's views in `window`, keyed by date."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    days_ago = [today - datetime.timedelta(days=n) for n in range(TRENDING_DAYS)]
+    if window == "24h":
+        local = timezone.localtime(now)
+        elapsed = local - local.replace(hour=0, minute=0, second=0, microsecond=0)
+        return {today: 1.0, days_ago[1]: 1.0 - elapsed / datetime.timedelta(days=1)}
+    if window == "7d":
+        return dict.fromkeys(days_ago[:7], 1.0)
+    if window == "30d":
+        return {today - datetime.timedelta(days=n): 1.0 for n in range(30)}
+    if window == "trending":
+        half_life = settings.ANALYTICS["TRENDING_HALF_LIFE_DAYS"]
+        return {day: 0.5 ** (n / half_life) for n, day in enumerate(days_ago)}
+    raise ValueError(f"Unknown window {window!r}")
+
+
+def compute(window, limit, now=None):
+    """[(article id, score)] for `window`, best first, ties to the older id.
+
+    Day windows aggregate one range of the (day, article) index; all time reads the
+    (status, -view_count) index of articles.
+    """
+    if window == "all":
+        ranked = candidates(now).filter(view_count__gt=0).most_viewed()
+        return [(pk, float(views)) for pk, views in ranked.values_list("pk", "view_count")[:limit]]
+    weights = day_weights(window, now)
+    if set(weights.values()) == {1.0}:
+        score = Sum("views", output_field=FloatField())
+    else:
+        views = Cast("views", FloatField())
+        score = Sum(
+            Case(
+                *(When(day=day, then=views * Value(weight)) for day, weight in weights.items()),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+        )
+    ranked = (
+        ArticleDailyViews.objects.filter(
+            day__gte=min(weights), day__lte=max(weights), article__in=candidates(now)
+        )
+        .values("article_id")
+        .annotate(score=score)
+        .filter(score__gt=0)
+        .order_by("-score", "article_id")
+        .values_list("article_id", "score")
+    )
+    return list(ranked[:limit])
+
+
+def ranking(window):
+    """The cached ranking; when it is stale, one request recomputes while others use it."""
+    entry = cache.get(_key(window))
+    if entry is not None:
+        computed_at, ranked = entry
+        fresh_for = settings.ANALYTICS["RANKING_CACHE_SECONDS"]
+        if time.time() - computed_at < fresh_for:
+            return ranked
+        if not cache.add(f"{_key(window)}:lock", 1, timeout=fresh_for):
+            return ranked
+    return refresh(window)
+
+
+def refresh(window):
+    """Recomputes and caches one ranking; `flush_views` calls it so pages rarely have to."""
+    ranked = compute(window, settings.ANALYTICS["POPULAR_PAGE_SIZE"] + SPARE)
+    # Kept well past freshness, so a page serves a stale ranking rather than wait for a new one.
+    keep_for = settings.ANALYTICS["RANKING_CACHE_SECONDS"] * 60
+    cache.set(_key(window), (time.time(), ranked), timeout=keep_for)
+    return ranked
+
+
+def refresh_all():
+    for window in WINDOWS:
+        refresh(window)
+
+
+def popular(window, limit=None):
+    """The ranked articles of `window` for a page, loaded in one query (none when empty)."""
+    limit = limit or settings.ANALYTICS["POPULAR_PAGE_SIZE"]
+    ranked = ranking(window)
+    articles = candidates().select_related("section", "author").in_bulk([pk for pk, _ in ranked])
+    return [Entry(articles[pk], score) for pk, score in ranked if pk in articles][:limit]
+
+
+def _key(window):
+    return f"analytics:ranking:{window}"

@@ -1,0 +1,94 @@
+"""Moving buffered views to the database and keeping the daily rows small."""
+
+import datetime
+import logging
+from typing import NamedTuple
+
+from django.db import IntegrityError, transaction
+from django.db.models import Min, Sum
+from django.utils import timezone
+
+from analytics import storage
+from analytics.buffer import get_buffer
+from analytics.models import ArticleDailyViews, FlushedBatch
+
+logger = logging.getLogger(__name__)
+
+# A flush keeps claiming while traffic refills the buffer, but stops after this many batches.
+MAX_BATCHES_PER_FLUSH = 10
+# Daily rows younger than this are what the 30-day window and trending read.
+MIN_DAILY_DAYS = 31
+
+
+class Flushed(NamedTuple):
+    batches: int = 0
+    views: int = 0
+    bot_hits: int = 0
+
+
+def flush_views(view_buffer=None):
+    """Writes buffered views to the database exactly once, even after a crashed flush.
+
+    Each batch and its key commit in one transaction; a batch whose key is already in the
+    database was written by an earlier run that died before deleting it from Redis.
+    """
+    view_buffer = view_buffer or get_buffer()
+    flushed = Flushed()
+    if view_buffer is None:
+        return flushed
+    for _ in range(MAX_BATCHES_PER_FLUSH):
+        claimed = view_buffer.claim()
+        if claimed is None:
+            break
+        batch, counts = claimed
+        try:
+            with transaction.atomic():
+                FlushedBatch.objects.create(key=batch)
+                views, bot_hits = storage.add_counts(counts)
+        except IntegrityError:
+            if not FlushedBatch.objects.filter(key=batch).exists():
+                raise
+            logger.info("Batch %s was already written; removing it from the buffer", batch)
+            views = bot_hits = 0
+        view_buffer.release(batch)
+        flushed = Flushed(flushed.batches + 1, flushed.views + views, flushed.bot_hits + bot_hits)
+    return flushed
+
+
+def prune_views(keep_days, today=None):
+    """Rolls daily rows older than `keep_days` into one row per article and month.
+
+    Totals (per article, all time, views and bot hits) are unchanged; only the detail of old
+    days goes. Running it again changes nothing. Returns the number of rows removed.
+    """
+    if keep_days < MIN_DAILY_DAYS:
+        raise ValueError(f"Keep at least {MIN_DAILY_DAYS} days: the rankings read them.")
+    cutoff = (today or timezone.localdate()) - datetime.timedelta(days=keep_days)
+    old = ArticleDailyViews.objects.filter(day__lt=cutoff)
+    first = old.aggregate(first=Min("day"))["first"]
+    removed = 0
+    month = first.replace(day=1) if first else cutoff
+    while month < cutoff:
+        following = (month + datetime.timedelta(days=32)).replace(day=1)
+        removed += _roll_up(month, old.filter(day__gte=month, day__lt=following))
+        month = following
+    FlushedBatch.objects.filter(
+        flushed_at__lt=timezone.now() - datetime.timedelta(days=keep_days)
+    ).delete()
+    return removed
+
+
+def _roll_up(month, rows):
+    with transaction.atomic():
+        sums = list(
+            rows.values("article_id")
+            .annotate(views_sum=Sum("views"), bots_sum=Sum("bot_hits"))
+            .values_list("article_id", "views_sum", "bots_sum")
+            .order_by("article_id")
+        )
+        removed, _ = rows.delete()
+        ArticleDailyViews.objects.bulk_create(
+            ArticleDailyViews(article_id=article_id, day=month, views=views, bot_hits=bots)
+            for article_id, views, bots in sums
+        )
+    return removed - len(sums)

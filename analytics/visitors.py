@@ -1,0 +1,88 @@
+"""Who is asking: the client's address, a private visitor key, and whether it is a person."""
+
+import hashlib
+import ipaddress
+from functools import lru_cache
+
+from crawlerdetect import CrawlerDetect
+from django.conf import settings
+from django.utils import timezone
+
+# Browsers announce speculative loads; none of them is a reader yet.
+PURPOSE_HEADERS = ("HTTP_SEC_PURPOSE", "HTTP_PURPOSE", "HTTP_X_PURPOSE", "HTTP_X_MOZ")
+SPECULATIVE_WORDS = ("prefetch", "prerender", "preview")
+# Longer user agents are cut before matching, so a hostile one cannot make matching slow.
+MAX_USER_AGENT = 512
+
+_crawlers = CrawlerDetect()
+
+
+def client_ip(request):
+    """The client's address: REMOTE_ADDR, or what our own trusted proxies forwarded.
+
+    X-Forwarded-For is read right to left, skipping our proxies; the first address that is
+    not one of them is the client. Anything further left was written by the client itself.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = trusted_proxies(tuple(settings.ANALYTICS["TRUSTED_PROXIES"]))
+    if not _is_in(remote, proxies):
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed(hops):
+        if not _parse(hop):
+            break
+        if not _is_in(hop, proxies):
+            return hop
+    return remote
+
+
+@lru_cache(maxsize=8)
+def trusted_proxies(entries):
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def _parse(address):
+    try:
+        return ipaddress.ip_address(address)
+    except ValueError:
+        return None
+
+
+def _is_in(address, networks):
+    ip = _parse(address)
+    return ip is not None and any(ip in network for network in networks)
+
+
+def visitor_key(request, today=None):
+    """A daily-rotating keyed hash of address and user agent: no address is ever stored.
+
+    The key comes from SECRET_KEY and the date, so yesterday's keys cannot be linked to
+    today's, nor recomputed by anyone without the secret.
+    """
+    secret = _daily_secret(settings.SECRET_KEY, (today or timezone.localdate()).isoformat())
+    identity = f"{client_ip(request)}\n{user_agent(request)}".encode()
+    return hashlib.blake2b(identity, key=secret, digest_size=16).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _daily_secret(secret_key, day):
+    key = hashlib.sha256(secret_key.encode()).digest()
+    return hashlib.blake2b(f"lifescope.visitor.{day}".encode(), key=key, digest_size=32).digest()
+
+
+def user_agent(request):
+    return request.META.get("HTTP_USER_AGENT", "")[:MAX_USER_AGENT]
+
+
+def is_bot(request):
+    """Known crawlers, by the maintained CrawlerDetect list (it caches recent answers)."""
+    return _crawlers.is_crawler(user_agent(request))
+
+
+def is_speculative(request):
+    """A prefetch or prerender the browser may never show to the reader."""
+    for header in PURPOSE_HEADERS:
+        value = request.META.get(header, "").lower()
+        if any(word in value for word in SPECULATIVE_WORDS):
+            return True
+    return False

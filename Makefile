@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run test install migrate demo lint format serve clean
+.PHONY: run test install migrate demo lint format serve collectstatic clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,16 @@ run: demo
 
 test: install
 	$(BIN)/python -m pytest
+
+# Production-style serving: DEBUG off, hashed and compressed static files, gunicorn workers.
+# Needs DJANGO_SECRET_KEY; for plain HTTP on this machine also set DJANGO_SECURE_SSL_REDIRECT=0
+# and DJANGO_SECURE_COOKIES=0 (behind a TLS proxy set DJANGO_SECURE_PROXY_SSL_HEADER instead).
+collectstatic: install
+	DJANGO_DEBUG=0 $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+serve: collectstatic
+	DJANGO_DEBUG=0 $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=0 PORT=$(PORT) $(BIN)/gunicorn -c lifescope/gunicorn_conf.py
 
 lint: install
 	$(BIN)/ruff check .

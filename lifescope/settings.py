@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "taggit",
     "articles",
     "analytics",
@@ -246,6 +247,22 @@ ANALYTICS = {
     "RANKING_CACHE_SECONDS": 60,
     "TRENDING_HALF_LIFE_DAYS": 2,
     "POPULAR_PAGE_SIZE": 20,
+}
+
+# --- Discovery ------------------------------------------------------------------------------
+DISCOVERY = {
+    "FEED_ITEMS": 20,
+    # Google News only takes articles from the last two days.
+    "NEWS_SITEMAP_HOURS": 48,
+    "SEARCH_RESULTS_PER_PAGE": 10,
+    # None picks the database's own full-text search; "like" forces the portable fallback.
+    "SEARCH_BACKEND": None,
+    "RELATED_COUNT": 4,
+    "RELATED_CACHE_SECONDS": 300,
+    # Static file shown as the publisher's logo in structured data.
+    "PUBLISHER_LOGO": "favicon.svg",
+    # The site's account for Twitter/X cards, e.g. "@lifescopenews"; empty leaves it out.
+    "TWITTER_SITE": env_str("LIFESCOPE_TWITTER_SITE", ""),
 }
 
 # --- Lifescope ------------------------------------------------------------------------------

@@ -1,7 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 from django.views.static import serve
+
+from articles.discovery_views import RobotsView
+from articles.sitemaps import SITEMAPS
 
 admin.site.site_header = "Lifescope News administration"
 admin.site.site_title = "Lifescope News admin"
@@ -9,6 +13,24 @@ admin.site.index_title = "Newsroom"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-news.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS, "section": "news", "template_name": "articles/sitemap_news.xml"},
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
+    path("robots.txt", RobotsView.as_view(), name="robots"),
     path("", include("comments.urls")),
     path("", include("analytics.urls")),
     path("", include("articles.urls")),

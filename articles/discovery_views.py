@@ -1,0 +1,94 @@
+"""Pages that help readers and crawlers find stories: search, the archive and robots.txt."""
+
+from django import forms
+from django.conf import settings
+from django.urls import reverse
+from django.views.generic import ListView, TemplateView
+from django.views.generic.dates import ArchiveIndexView, MonthArchiveView, YearArchiveView
+
+from articles import search
+from articles.models import Article, Section
+from articles.views import PublishedArticlesMixin
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search for", required=False)
+    section = forms.ModelChoiceField(
+        Section.objects.all(), required=False, to_field_name="slug", empty_label="All sections"
+    )
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def filter(self, articles):
+        """Narrows `articles` by the valid filters; an invalid one is reported, not applied."""
+        self.is_valid()
+        data = self.cleaned_data
+        if data.get("section"):
+            articles = articles.filter(section=data["section"])
+        if data.get("since"):
+            articles = articles.filter(published_at__date__gte=data["since"])
+        if data.get("until"):
+            articles = articles.filter(published_at__date__lte=data["until"])
+        return articles
+
+
+class SearchView(ListView):
+    template_name = "articles/search.html"
+    context_object_name = "hits"
+    paginate_by = settings.DISCOVERY["SEARCH_RESULTS_PER_PAGE"]
+
+    def get_queryset(self):
+        self.form = SearchForm(self.request.GET)
+        self.query = self.request.GET.get("q", "")
+        return search.search(self.query, self.form.filter(Article.objects.published()))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            form=self.form, query=self.query, searched=bool(self.object_list.query), **kwargs
+        )
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        # Result pages are endless and thin; robots.txt asks crawlers to stay out as well.
+        response["X-Robots-Tag"] = "noindex, follow"
+        return response
+
+
+class ArchiveMixin(PublishedArticlesMixin):
+    date_field = "published_at"
+    month_format = "%m"
+    # Links to the nearest month with stories, never to an empty page.
+    allow_empty = False
+
+    def get_queryset(self):
+        return self.published_articles()
+
+
+class ArchiveView(ArchiveMixin, ArchiveIndexView):
+    """The years with stories, then the latest stories themselves."""
+
+    template_name = "articles/archive.html"
+    date_list_period = "year"
+    allow_empty = True
+
+
+class ArchiveYearView(ArchiveMixin, YearArchiveView):
+    template_name = "articles/archive_year.html"
+    make_object_list = True
+
+
+class ArchiveMonthView(ArchiveMixin, MonthArchiveView):
+    template_name = "articles/archive_month.html"
+
+
+class RobotsView(TemplateView):
+    template_name = "robots.txt"
+    content_type = "text/plain; charset=utf-8"
+
+    def get_context_data(self, **kwargs):
+        sitemap = self.request.build_absolute_uri(reverse("sitemap"))
+        return super().get_context_data(sitemap_url=sitemap, **kwargs)

@@ -44,8 +44,8 @@ SEED_CONVERSATION = [
 PENDING = [
     ("Chris Dale", "Does anyone know whether the trade questions came up at all?"),
     ("Pat Morgan", "Another summit, another set of promises. We will see."),
-    ("Best Deals", "Cheap flights to Bogotá!!! https://deals.example http://deals.example/2 "
-     "http://deals.example/3"),
+    ("Best Deals", "Cheap flights!!! https://deals.example.com http://deals.example.com/2 "
+     "http://deals.example.com/3"),
 ]  # fmt: skip
 
 

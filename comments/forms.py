@@ -20,6 +20,13 @@ def form_token(article, now=None):
     return signing.dumps({"article": article.pk, "at": rendered_at}, salt=TOKEN_SALT)
 
 
+class TrapInput(forms.TextInput):
+    """The honeypot: always shown empty, so a form sent back with errors can be resent."""
+
+    def format_value(self, value):
+        return None
+
+
 class CommentForm(forms.Form):
     name = forms.CharField(max_length=80, label="Name")
     email = forms.EmailField(
@@ -38,7 +45,7 @@ class CommentForm(forms.Form):
     website = forms.CharField(
         required=False,
         label="Leave this field empty",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+        widget=TrapInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
     def __init__(self, *args, article, user=None, fingerprint="", user_agent="", **kwargs):
@@ -78,7 +85,8 @@ class CommentForm(forms.Form):
     def clean_website(self):
         error = policy.honeypot_error(self.cleaned_data["website"])
         if error:
-            raise forms.ValidationError(error)
+            # Shown above the form: the field itself is hidden from people.
+            self.add_error(None, error)
         return ""
 
     def clean_token(self):

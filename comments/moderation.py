@@ -47,7 +47,10 @@ class ModerationPolicy:
 
     def honeypot_error(self, value):
         if value:
-            return "Your comment could not be accepted. Leave the last field empty."
+            return (
+                "Your comment was not accepted: the field labelled “Leave this field empty” "
+                "was filled in, perhaps by your browser. Please send it again."
+            )
         return None
 
     def take_rate_limit_slot(self, fingerprint):

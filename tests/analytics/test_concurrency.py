@@ -1,0 +1,82 @@
+"""Simultaneous readers: every distinct one counts, one visitor counts once."""
+
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection, connections
+from django.http import HttpResponse
+from django.test import RequestFactory
+
+from analytics.counting import Outcome, count_response
+from tests.analytics.conftest import BROWSER, recorded
+from tests.factories import ArticleFactory
+
+# serialized_rollback restores the roles that migrations create, which a flush would wipe.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+THREADS = 16
+
+
+@pytest.fixture
+def article(tmp_path):
+    """An article, in a database that takes concurrent writers as production's does.
+
+    The suite's in-memory SQLite database shares one cache between connections, which
+    refuses a second writer at once ("database table is locked") instead of queueing it
+    on the busy timeout. So on SQLite the threads use a file copy with the production
+    options (WAL, IMMEDIATE transactions, busy timeout). PostgreSQL needs nothing.
+    """
+    article = ArticleFactory()
+    settings_dict = connections.settings["default"]
+    if connection.vendor != "sqlite":
+        yield article
+        return
+    in_memory = settings_dict["NAME"]
+    copy = tmp_path / "concurrency.sqlite3"
+    connection.ensure_connection()
+    with sqlite3.connect(copy) as target:
+        connection.connection.backup(target)
+    settings_dict["NAME"] = str(copy)
+    yield article
+    settings_dict["NAME"] = in_memory
+
+
+def in_a_thread(function, *args):
+    """Runs `function` on a fresh connection (so it reads the threads' database)."""
+
+    def run():
+        try:
+            return function(*args)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
+
+
+def hammer(article, addresses):
+    """Counts one read of `article` per address, from 16 threads at once."""
+
+    def one(address):
+        try:
+            request = RequestFactory().get("/", REMOTE_ADDR=address, HTTP_USER_AGENT=BROWSER)
+            return count_response(request, HttpResponse(), article.pk)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        return list(pool.map(one, addresses))
+
+
+def test_distinct_readers_at_once_are_all_counted(article):
+    outcomes = hammer(article, [f"10.1.{n // 250}.{n % 250}" for n in range(400)])
+    assert outcomes == [Outcome.VIEW] * 400
+    assert in_a_thread(recorded, article) == (400, 0)
+
+
+def test_one_reader_many_times_at_once_counts_once(article):
+    outcomes = hammer(article, ["203.0.113.50"] * 200)
+    assert outcomes.count(Outcome.VIEW) == 1
+    assert outcomes.count(Outcome.REPEAT) == 199
+    assert in_a_thread(recorded, article) == (1, 0)

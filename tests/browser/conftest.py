@@ -1,0 +1,166 @@
+"""The site in a real browser: Debian's Chromium driven by Playwright against a live server.
+
+Tests here are marked `browser`. Without Chromium at CHROMIUM, or without the Playwright client,
+they are skipped with the reason; nothing here ever downloads a browser. Screenshots go to
+test-artifacts/ (git-ignored).
+"""
+
+import os
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.management import call_command
+
+from tests.browser.support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DESKTOP
+
+# Runs in the page before any of its own scripts, outside the page's CSP: records what the CSP
+# refused, which would mean hostile markup reached the page and tried to act.
+WATCH_SCRIPT = """
+window.__csp_violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__csp_violations.push(`${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
+
+
+def missing_browser_reason():
+    if not CHROMIUM.exists():
+        return (
+            f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium) "
+            "to run the browser tests"
+        )
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Playwright client is not installed: pip install -e '.[browser]'"
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    reason = missing_browser_reason()
+    if reason:
+        for item in items:
+            if item.get_closest_marker("browser"):
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; Django's guard against ORM calls
+    # from async code would then refuse the test's own (synchronous) database work.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+class PageWatch:
+    """Everything a page did that a reader did not ask for: dialogs, errors, foreign requests."""
+
+    def __init__(self, page, origin):
+        self.page = page
+        self.origin = origin
+        self.dialogs = []
+        self.console_errors = []
+        self.page_errors = []
+        self.foreign_requests = []
+        page.on("dialog", self._on_dialog)
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        page.on("request", self._on_request)
+
+    def _on_dialog(self, dialog):
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def _on_console(self, message):
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def _on_request(self, request):
+        parts = urlsplit(request.url)
+        if f"{parts.scheme}://{parts.netloc}" != self.origin:
+            self.foreign_requests.append(request.url)
+
+    def csp_violations(self):
+        return self.page.evaluate("window.__csp_violations || []")
+
+    def assert_clean(self):
+        """Nothing fired, failed, phoned out or was refused by the CSP on the current page."""
+        assert self.dialogs == []
+        assert self.page_errors == []
+        assert self.console_errors == []
+        assert self.foreign_requests == []
+        assert self.csp_violations() == []
+
+
+@pytest.fixture
+def origin(live_server, settings):
+    settings.ROOT_URLCONF = "tests.browser.urls"
+    return live_server.url
+
+
+@pytest.fixture
+def context(browser, origin):
+    context = browser.new_context(base_url=origin, viewport=DESKTOP, locale="en-GB")
+    context.add_init_script(WATCH_SCRIPT)
+
+    # Nothing leaves the machine: a request for another host is answered with an error (and
+    # recorded by PageWatch), so a test can never depend on, or leak to, the internet.
+    def only_this_site(route):
+        if route.request.url.startswith(origin):
+            route.continue_()
+        else:
+            route.abort("blockedbyclient")
+
+    context.route("**/*", only_this_site)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context):
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return page
+
+
+@pytest.fixture
+def watch(page, origin):
+    return PageWatch(page, origin)
+
+
+@pytest.fixture
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture
+def comment_settings(settings):
+    """Lets a test post at browser speed, many times from one address."""
+    settings.COMMENTS = {
+        **settings.COMMENTS,
+        "MIN_SECONDS_TO_SUBMIT": 0,
+        "RATE_LIMIT_POSTS": 10_000,
+        "CLOSE_AFTER_DAYS": None,
+        "MODERATE_AFTER_DAYS": None,
+        "AUTO_APPROVE_RETURNING": False,
+    }
+    return settings.COMMENTS
+
+
+@pytest.fixture
+def demo_site(db):
+    """The demo stories, sections, comments and the editor and moderator accounts."""
+    call_command("load_demo", verbosity=0)

@@ -1,0 +1,58 @@
+"""What the browser tests share: where things are, how to log in, how to ask axe-core."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("LIFESCOPE_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 812}
+
+# Every test here drives the browser against a live server, whose thread sees only committed
+# data; serialized_rollback brings back the roles the migrations create, which a flush wipes.
+BROWSER_TEST = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def log_in(page, username, password):
+    page.goto("/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#user-tools")
+
+
+def run_axe(page):
+    """axe-core's serious and critical violations on the current page, as readable strings."""
+    if not AXE_JS.exists():
+        pytest.skip(f"axe-core not installed at {AXE_JS}: run `npm ci` in the project root")
+    # Evaluated through the DevTools protocol, so the page's CSP (rightly) does not stop it.
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    results = page.evaluate(
+        """async () => await axe.run(document, {
+             runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
+                                             "best-practice"]},
+           })"""
+    )
+    return [
+        "{id} ({impact}): {help} at {targets}".format(
+            id=violation["id"],
+            impact=violation["impact"],
+            help=violation["help"],
+            targets=[node["target"] for node in violation["nodes"]][:5],
+        )
+        for violation in results["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]

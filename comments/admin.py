@@ -109,7 +109,10 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.display(description="Article", ordering="article__title")
     def article_link(self, comment):
         return format_html(
-            '<a href="{}">{}</a>', comment.article.get_absolute_url(), comment.article.title
+            '<a href="{}" title="{}">{}</a>',
+            comment.article.get_absolute_url(),
+            comment.article.title,
+            Truncator(comment.article.title).chars(40),
         )
 
     @admin.display(description="In reply to")

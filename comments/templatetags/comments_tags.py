@@ -59,3 +59,11 @@ def _int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+@register.simple_tag(takes_context=True)
+def pending_comment_count(context):
+    """How many comments wait for a moderator; None for people who cannot moderate."""
+    if not context["request"].user.has_perm("comments.can_moderate"):
+        return None
+    return Comment.objects.pending().count()

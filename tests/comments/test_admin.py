@@ -1,6 +1,7 @@
 """The moderation queue in the admin: who may do what, and what moderators see."""
 
 import pytest
+from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django.utils import timezone
@@ -117,7 +118,9 @@ def test_the_queue_shows_each_comment_with_its_context(client, moderator):
 
     page = response.content.decode()
     assert [c.name for c in response.context["cl"].result_list] == ["Bob"]
-    assert f'<a href="/articles/{article.slug}/">Harbour reopens</a>' in page
+    assert (
+        f'<a href="/articles/{article.slug}/" title="Harbour reopens">Harbour reopens</a>' in page
+    )
     assert "Ada: “Original point” (Approved)" in page
     assert "bob@example.com" in page
     assert "3 links (limit 2)" in page
@@ -245,3 +248,19 @@ def test_deleting_in_the_admin_keeps_the_count_exact(client, moderator):
     assert not Comment.objects.exists()
     article.refresh_from_db()
     assert article.comment_count == 0
+
+
+@pytest.mark.parametrize(("who", "shown"), [("moderator", True), ("editor", False)])
+def test_the_admin_index_shows_the_queue_to_moderators(client, people, monkeypatch, who, shown):
+    # The site opts in with admin.site.index_template = "comments/admin/index.html".
+    monkeypatch.setattr(admin.site, "index_template", "comments/admin/index.html")
+    CommentFactory.create_batch(2)
+    client.force_login(people[who])
+
+    page = client.get(reverse("admin:index")).content.decode()
+
+    notice = (
+        '<a href="/admin/comments/comment/?status__exact=pending"><strong>2</strong> comments '
+        "awaiting moderation</a>"
+    )
+    assert (notice in page) is shown

@@ -168,3 +168,14 @@ def test_an_article_past_its_comment_window_shows_why_it_is_closed(client, setti
     assert "Old but visible" in page
     assert 'id="comment-form"' not in page
     assert "?reply_to=" not in page
+
+
+def test_pending_comments_reach_no_feed_or_search_result(client):
+    article = ArticleFactory(title="Harbour reopens")
+    CommentFactory(article=article, body="Zanzibarian secret remark")
+    ApprovedCommentFactory(article=article)
+
+    for url in ("/feeds/latest/", "/feeds/atom/", "/search/?q=Zanzibarian", "/sitemap.xml"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "secret remark" not in response.content.decode(), url

@@ -77,7 +77,8 @@ class PageWatch:
         page.on("dialog", self._on_dialog)
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.page_errors.append(str(error)))
-        page.on("request", self._on_request)
+        # A route sees only requests about to go on the wire: what the CSP refused never does.
+        page.route("**/*", self._route)
 
     def _on_dialog(self, dialog):
         self.dialogs.append(f"{dialog.type}: {dialog.message}")
@@ -87,10 +88,13 @@ class PageWatch:
         if message.type == "error":
             self.console_errors.append(message.text)
 
-    def _on_request(self, request):
-        parts = urlsplit(request.url)
-        if f"{parts.scheme}://{parts.netloc}" != self.origin:
-            self.foreign_requests.append(request.url)
+    def _route(self, route):
+        parts = urlsplit(route.request.url)
+        if f"{parts.scheme}://{parts.netloc}" == self.origin:
+            route.continue_()
+        else:
+            self.foreign_requests.append(route.request.url)
+            route.abort("blockedbyclient")
 
     def csp_violations(self):
         return self.page.evaluate("window.__csp_violations || []")

@@ -6,14 +6,13 @@ reaches those pages is already inert.
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 
 from lifescope.sanitize import ALLOWED_TAGS, clean_html, plain_text_to_html
+from tests.browser.support import xss_vectors
 
-VECTORS_FILE = Path(__file__).with_name("xss_vectors.txt")
-VECTORS = [line for line in VECTORS_FILE.read_text(encoding="utf-8").split("\n") if line]
+VECTORS = xss_vectors()
 URL_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "data", "cite", "background"}
 # What browsers ignore inside a scheme name: "java\tscript:" is still javascript:.
 IGNORED_IN_SCHEMES = re.compile(r"[\x00-\x20\u200b-\u200d\ufeff]")

@@ -1,0 +1,28 @@
+"""The pages at a phone's width and a desktop's: screenshots kept, no sideways scrolling."""
+
+import pytest
+
+from articles.demo.stories import SEED_SLUG
+from tests.browser.support import BROWSER_TEST, DESKTOP, PHONE
+
+pytest.importorskip("playwright.sync_api", reason="needs the Playwright client")
+
+pytestmark = BROWSER_TEST
+
+PAGES = {"front-page": "/", "article": f"/articles/{SEED_SLUG}/"}
+
+
+@pytest.mark.parametrize("device, viewport", [("phone", PHONE), ("desktop", DESKTOP)])
+def test_pages_fit_the_screen_and_are_kept_as_screenshots(
+    page, watch, demo_site, artifacts, device, viewport
+):
+    page.set_viewport_size(viewport)
+    for name, url in PAGES.items():
+        page.goto(url)
+        path = artifacts / f"{name}-{viewport['width']}px.png"
+        page.screenshot(path=str(path), full_page=True)
+
+        assert path.stat().st_size > 10_000, path
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        assert scroll_width <= viewport["width"], (name, scroll_width)
+    watch.assert_clean()

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 DEV_ENV := DJANGO_DEBUG=1
 
-.PHONY: run test install migrate demo lint format serve collectstatic clean
+.PHONY: run test install migrate demo lint format serve collectstatic clean browser-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,21 @@ run: demo
 test: install
 	$(BIN)/python -m pytest
 
+# The real-browser tests (tests/browser). Playwright drives the system's Chromium at
+# /usr/bin/chromium (Debian: apt-get install chromium) and never downloads a browser of its own;
+# axe-core comes from the npm registry into node_modules/. `make test` skips them, saying why,
+# where these are missing.
+$(VENV)/.browser-installed: pyproject.toml | $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
+	touch $@
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+browser-test: $(VENV)/.browser-installed node_modules/axe-core/axe.min.js
+	$(BIN)/python -m pytest -m browser tests/browser
+
 # Production-style serving: DEBUG off, hashed and compressed static files, gunicorn workers.
 # Needs DJANGO_SECRET_KEY; for plain HTTP on this machine also set DJANGO_SECURE_SSL_REDIRECT=0
 # and DJANGO_SECURE_COOKIES=0 (behind a TLS proxy set DJANGO_SECURE_PROXY_SSL_HEADER instead).
@@ -48,4 +63,4 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules test-artifacts

@@ -11,7 +11,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from tests.browser.support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DESKTOP
+from tests.browser.support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, NO_PLAYWRIGHT
 
 # Runs in the page before any of its own scripts, outside the page's CSP: records what the CSP
 # refused, which would mean hostile markup reached the page and tried to act.
@@ -32,7 +32,7 @@ def missing_browser_reason():
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        return "the Playwright client is not installed: pip install -e '.[browser]'"
+        return NO_PLAYWRIGHT
     return None
 
 

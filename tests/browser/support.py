@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+NO_PLAYWRIGHT = "the Playwright client is not installed: `make browser-test` installs it"
 CHROMIUM = Path(os.environ.get("LIFESCOPE_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
     "--no-sandbox",

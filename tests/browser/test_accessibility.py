@@ -7,9 +7,9 @@ from django.urls import NoReverseMatch, reverse
 
 from articles.demo.stories import SEED_SLUG
 from comments.models import Comment
-from tests.browser.support import BROWSER_TEST, run_axe
+from tests.browser.support import BROWSER_TEST, NO_PLAYWRIGHT, run_axe
 
-expect = pytest.importorskip("playwright.sync_api", reason="needs the Playwright client").expect
+expect = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT).expect
 
 pytestmark = BROWSER_TEST
 

@@ -3,10 +3,10 @@
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from tests.browser.support import BROWSER_TEST, log_in
+from tests.browser.support import BROWSER_TEST, NO_PLAYWRIGHT, log_in
 from tests.factories import ApprovedCommentFactory, ArticleFactory, StaffFactory
 
-expect = pytest.importorskip("playwright.sync_api", reason="needs the Playwright client").expect
+expect = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT).expect
 
 pytestmark = BROWSER_TEST
 

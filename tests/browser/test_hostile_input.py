@@ -16,10 +16,10 @@ from comments import services
 from comments.forms import form_token
 from comments.models import Comment
 from lifescope.sanitize import clean_html
-from tests.browser.support import BROWSER_TEST, xss_vectors
+from tests.browser.support import BROWSER_TEST, NO_PLAYWRIGHT, xss_vectors
 from tests.factories import ArticleFactory, EditorFactory, SectionFactory
 
-pytest.importorskip("playwright.sync_api", reason="needs the Playwright client")
+pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT)
 
 pytestmark = BROWSER_TEST
 

@@ -3,9 +3,9 @@
 import pytest
 
 from articles.demo.stories import SEED_SLUG
-from tests.browser.support import BROWSER_TEST, DESKTOP, PHONE
+from tests.browser.support import BROWSER_TEST, DESKTOP, NO_PLAYWRIGHT, PHONE
 
-pytest.importorskip("playwright.sync_api", reason="needs the Playwright client")
+pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT)
 
 pytestmark = BROWSER_TEST
 

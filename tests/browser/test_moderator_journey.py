@@ -3,10 +3,10 @@
 import pytest
 
 from comments.models import Comment
-from tests.browser.support import BROWSER_TEST, DESKTOP, log_in
+from tests.browser.support import BROWSER_TEST, DESKTOP, NO_PLAYWRIGHT, log_in
 from tests.factories import ArticleFactory, CommentFactory, ModeratorFactory
 
-expect = pytest.importorskip("playwright.sync_api", reason="needs the Playwright client").expect
+expect = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT).expect
 
 pytestmark = BROWSER_TEST
 

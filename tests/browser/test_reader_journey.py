@@ -5,7 +5,7 @@ import re
 import pytest
 
 from comments.models import Comment
-from tests.browser.support import BROWSER_TEST
+from tests.browser.support import BROWSER_TEST, NO_PLAYWRIGHT
 from tests.factories import (
     ApprovedCommentFactory,
     ArticleFactory,
@@ -13,7 +13,7 @@ from tests.factories import (
     SectionFactory,
 )
 
-expect = pytest.importorskip("playwright.sync_api", reason="needs the Playwright client").expect
+expect = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT).expect
 
 pytestmark = BROWSER_TEST
 

@@ -9,6 +9,7 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 
+from lifescope.renditions import renditions
 from lifescope.sanitize import clean_html
 
 WORDS_READ_PER_MINUTE = 230
@@ -67,6 +68,8 @@ class Article(models.Model):
         width_field="hero_width",
         height_field="hero_height",
     )
+    # Made from hero_image when it is saved; pages read sizes and names from here, not storage.
+    hero_renditions = models.JSONField(default=dict, blank=True, editable=False)
     hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
     hero_alt = models.CharField(
@@ -112,6 +115,12 @@ class Article(models.Model):
         default=False,
         help_text="Always list this article in the Popular posts box while it is published.",
     )
+    correction = models.TextField(
+        blank=True,
+        help_text="Shown at the end of the article when set: what was wrong and what changed.",
+    )
+    # Bumped by every save from the admin, so an editor saving a stale form is stopped.
+    version = models.PositiveIntegerField(default=1, editable=False)
     popular_excluded = models.BooleanField(
         "exclude from Popular posts",
         default=False,
@@ -147,6 +156,12 @@ class Article(models.Model):
         self.body = clean_html(self.body)
         words = len(strip_tags(self.body).split())
         self.reading_minutes = max(1, math.ceil(words / WORDS_READ_PER_MINUTE))
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "hero_image" in update_fields:
+            self.hero_renditions = renditions(self.hero_image, self.hero_renditions)
+            if self.hero_renditions:
+                self.hero_width = self.hero_renditions["width"]
+                self.hero_height = self.hero_renditions["height"]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -165,6 +180,24 @@ class Article(models.Model):
         return self.status == self.Status.PUBLISHED and (
             self.published_at is not None and self.published_at > timezone.now()
         )
+
+    @property
+    def hero_picture(self):
+        """The hero's renditions as `srcset`s, or None when it has none (the original is used)."""
+        items = self.hero_renditions.get("items") if self.hero_image else None
+        if not items:
+            return None
+        url = self.hero_image.storage.url
+        webp = [item for item in items if item["format"] == "webp"]
+        fallback = [item for item in items if item["format"] != "webp"]
+        return {
+            "webp_srcset": ", ".join(f"{url(i['name'])} {i['width']}w" for i in webp),
+            "fallback_srcset": ", ".join(f"{url(i['name'])} {i['width']}w" for i in fallback),
+            "fallback_type": f"image/{fallback[-1]['format']}",
+            "src": url(fallback[-1]["name"]),
+            "width": fallback[-1]["width"],
+            "height": fallback[-1]["height"],
+        }
 
     @property
     def author_name(self):

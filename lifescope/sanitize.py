@@ -19,8 +19,19 @@ ALLOWED_TAGS = frozenset(
         "figure", "figcaption", "img", "table", "thead", "tbody", "tr", "th", "td", "caption",
     }
 )  # fmt: skip
+# The admin's editor (django-prose-editor) marks its figures with these classes, which the site's
+# CSS styles; no other class value passes, so pasted markup cannot borrow the site's styles.
+EDITOR_CLASSES = {"figure": "figure", "figcaption": "figure-caption"}
+
+
+def _editor_class(tag, name, value):
+    return name == "class" and value == EDITOR_CLASSES[tag]
+
+
 ALLOWED_ATTRIBUTES = {
     "a": ["href", "title"],
+    "figure": _editor_class,
+    "figcaption": _editor_class,
     "abbr": ["title"],
     "img": ["src", "alt", "width", "height", "title"],
     "th": ["scope", "colspan", "rowspan"],

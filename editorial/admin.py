@@ -141,7 +141,8 @@ class EditorialArticleAdmin(RegisteredArticleAdmin):
                 revision=revision,
                 older=older,
                 changes=revisions.diff(older, revision) if older else None,
-                can_restore=request.user.has_perm("editorial.restore_revision"),
+                can_restore=request.user.has_perm("editorial.restore_revision")
+                and revision != history.first(),
             ),
         )
 

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "articles",
     "analytics",
     "comments",
+    "django_prose_editor",
+    "editorial",
 ]
 
 MIDDLEWARE = [
@@ -296,6 +298,16 @@ PERMISSIONS_POLICY = {
         "magnetometer", "gyroscope", "accelerometer", "display-capture", "browsing-topics",
     )
 }  # fmt: skip
+
+# --- Editorial ------------------------------------------------------------------------------
+EDITORIAL = {
+    # A shared preview link works without logging in for this long; edits made meanwhile show
+    # through it, so a colleague always sees the current draft.
+    "PREVIEW_LINK_MAX_AGE": env_int("LIFESCOPE_PREVIEW_LINK_MAX_AGE", 3 * 24 * 60 * 60),
+    # Hero renditions, made once at upload; none is wider than the original.
+    "RENDITION_WIDTHS": (480, 800, 1200, 1600),
+    "RENDITION_QUALITY": {"WEBP": 78, "JPEG": 80},
+}
 
 # --- Lifescope ------------------------------------------------------------------------------
 LIFESCOPE = {

@@ -33,6 +33,7 @@ urlpatterns = [
     path("robots.txt", RobotsView.as_view(), name="robots"),
     path("", include("comments.urls")),
     path("", include("analytics.urls")),
+    path("", include("editorial.urls")),
     path("", include("articles.urls")),
 ]
 

@@ -42,15 +42,14 @@ class RedisViewBuffer:
         self.client = client
         self.live_key = f"{prefix}:live"
         self.flushing_key = f"{prefix}:flushing"
-        self._claim = client.register_script(CLAIM)
-        self._release = client.register_script(RELEASE)
 
     def add(self, article_id, day, kind=VIEW):
         self.client.hincrby(self.live_key, f"{article_id}:{day.isoformat()}:{kind}", 1)
 
     def claim(self):
         """Returns (batch key, counts) of the batch to write next, or None when empty."""
-        fields = self._claim(keys=[self.live_key, self.flushing_key], args=[uuid.uuid4().hex])
+        claim = self.client.register_script(CLAIM)
+        fields = claim(keys=[self.live_key, self.flushing_key], args=[uuid.uuid4().hex])
         if not fields:
             return None
         pairs = dict(zip(fields[::2], fields[1::2], strict=True))
@@ -58,7 +57,7 @@ class RedisViewBuffer:
         return batch, _parse_counts(pairs)
 
     def release(self, batch):
-        self._release(keys=[self.flushing_key], args=[batch])
+        self.client.register_script(RELEASE)(keys=[self.flushing_key], args=[batch])
 
     def pending(self):
         """Counts not yet in the database (live and flushing), for tests and the admin."""

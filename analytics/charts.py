@@ -11,7 +11,7 @@ from analytics.models import ArticleDailyViews
 
 DAYS = 30
 WIDTH, HEIGHT = 600, 180
-LEFT, BOTTOM, TOP = 44, 22, 10
+LEFT, RIGHT, BOTTOM, TOP = 44, 16, 22, 10
 GRIDLINES = 5
 
 
@@ -25,7 +25,11 @@ class Bar(NamedTuple):
     views_height: float
     bots_y: float
     bots_height: float
-    labelled: bool
+    labelled: bool  # today, and every week back
+
+    @property
+    def label_x(self):
+        return self.x + self.width
 
 
 def readership(article, today=None):
@@ -42,7 +46,7 @@ def readership(article, today=None):
     counts = [rows.get(day, (0, 0)) for day in days]
     top = _nice_ceiling(max((views + bots for views, bots in counts), default=0))
     plot_height = HEIGHT - TOP - BOTTOM
-    step = (WIDTH - LEFT) / DAYS
+    step = (WIDTH - LEFT - RIGHT) / DAYS
     bars = []
     for n, (day, (views, bots)) in enumerate(zip(days, counts, strict=True)):
         views_height = plot_height * views / top
@@ -54,7 +58,7 @@ def readership(article, today=None):
                 x=LEFT + n * step + 1, width=step - 2,
                 views_y=base - views_height, views_height=views_height,
                 bots_y=base - views_height - bots_height, bots_height=bots_height,
-                labelled=n % 7 == 0 or n == DAYS - 1,
+                labelled=(DAYS - 1 - n) % 7 == 0,
             )
         )  # fmt: skip
     gridlines = [
@@ -70,6 +74,7 @@ def readership(article, today=None):
         "width": WIDTH,
         "height": HEIGHT,
         "left": LEFT,
+        "right": WIDTH - RIGHT,
         "baseline": HEIGHT - BOTTOM,
         "views_30": sum(views for views, _ in counts),
         "bots_30": sum(bots for _, bots in counts),

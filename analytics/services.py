@@ -40,30 +40,36 @@ def flush_views(view_buffer=None):
         claimed = view_buffer.claim()
         if claimed is None:
             break
-        batch, counts = claimed
-        try:
-            with transaction.atomic():
-                FlushedBatch.objects.create(key=batch)
-                views, bot_hits = storage.add_counts(counts)
-        except IntegrityError:
-            if not FlushedBatch.objects.filter(key=batch).exists():
-                raise
-            logger.info("Batch %s was already written; removing it from the buffer", batch)
-            views = bot_hits = 0
-        view_buffer.release(batch)
+        views, bot_hits = write_batch(view_buffer, *claimed)
         flushed = Flushed(flushed.batches + 1, flushed.views + views, flushed.bot_hits + bot_hits)
     return flushed
 
 
+def write_batch(view_buffer, batch, counts):
+    """Writes one claimed batch unless it already was, then removes it from the buffer."""
+    try:
+        with transaction.atomic():
+            FlushedBatch.objects.create(key=batch)
+            written = storage.add_counts(counts)
+    except IntegrityError:
+        if not FlushedBatch.objects.filter(key=batch).exists():
+            raise
+        logger.info("Batch %s was already written; removing it from the buffer", batch)
+        written = (0, 0)
+    view_buffer.release(batch)
+    return written
+
+
 def prune_views(keep_days, today=None):
-    """Rolls daily rows older than `keep_days` into one row per article and month.
+    """Keeps the last `keep_days` days (today included) in detail, rolling older days into
+    one row per article and month.
 
     Totals (per article, all time, views and bot hits) are unchanged; only the detail of old
     days goes. Running it again changes nothing. Returns the number of rows removed.
     """
     if keep_days < MIN_DAILY_DAYS:
         raise ValueError(f"Keep at least {MIN_DAILY_DAYS} days: the rankings read them.")
-    cutoff = (today or timezone.localdate()) - datetime.timedelta(days=keep_days)
+    cutoff = (today or timezone.localdate()) - datetime.timedelta(days=keep_days - 1)
     old = ArticleDailyViews.objects.filter(day__lt=cutoff)
     first = old.aggregate(first=Min("day"))["first"]
     removed = 0

@@ -74,7 +74,9 @@ def test_an_empty_ranking_says_so(client):
 
 
 @pytest.mark.parametrize("count", [1, 30])
-def test_the_popular_page_costs_one_query_when_warm(client, count_queries, count):
+def test_the_popular_page_costs_one_query_when_warm(client, count_queries, count, settings):
+    if hasattr(settings, "PAGE_CACHE"):  # measure the view itself, not a whole-page cache hit
+        settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": False}
     for n in range(count):
         read_today(f"Story {n}", 10 + n)
     count_queries(client, POPULAR)  # warms the ranking and sidebar caches
@@ -125,12 +127,13 @@ class TestReadershipChart:
         page = response.content.decode()
         assert response.status_code == 200
         assert '<svg class="readership__chart"' in page and 'role="img"' in page
-        assert "<script" not in page[page.index("readership") :].split("</svg>")[0]
+        chart = page[page.index('<svg class="readership__chart"') :].split("</svg>")[0]
+        assert "<script" not in chart
         assert "<strong>1,234</strong> human views in all" in page
         assert "(<strong>34</strong> in the last 30 days)" in page
         assert "<strong>75</strong> bot hits in all" in page
         assert f"{today:%a} {today.day} {today:%b}: 34 views, 5 bot hits" in page
-        assert page.count("<rect ") == 60, "two stacked bars for each of 30 days"
+        assert chart.count("<rect ") == 60, "two stacked bars for each of 30 days"
 
     def test_the_form_offers_pin_and_exclude(self, client, editor):
         page = self.change_page(client, editor, ArticleFactory()).content.decode()

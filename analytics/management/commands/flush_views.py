@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from analytics import rankings, services
+from articles import services as article_services
 
 
 class Command(BaseCommand):
@@ -18,6 +19,10 @@ class Command(BaseCommand):
         flushed = services.flush_views()
         if not no_rankings:
             rankings.refresh_all()
+            if flushed.views:
+                # New rankings move /popular/ and perhaps the popular box on every page;
+                # cached pages never re-rank it, so they are retired now.
+                article_services.purge_public_caches()
         self.stdout.write(
             f"Flushed {flushed.views} view(s) and {flushed.bot_hits} bot hit(s) "
             f"in {flushed.batches} batch(es)."

@@ -6,13 +6,17 @@ from django.views.static import serve
 
 from articles.discovery_views import RobotsView
 from articles.sitemaps import SITEMAPS
+from lifescope.health import healthz
 
 admin.site.site_header = "Lifescope News administration"
 admin.site.site_title = "Lifescope News admin"
 admin.site.index_title = "Newsroom"
+# Shows moderators how many comments wait, on the first page they see.
+admin.site.index_template = "comments/admin/index.html"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
     path(
         "sitemap.xml",
         sitemap_views.index,
@@ -31,8 +35,8 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("robots.txt", RobotsView.as_view(), name="robots"),
-    path("", include("comments.urls")),
     path("", include("analytics.urls")),
+    path("", include("comments.urls")),
     path("", include("editorial.urls")),
     path("", include("articles.urls")),
 ]

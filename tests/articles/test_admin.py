@@ -46,9 +46,11 @@ def test_editors_group_has_exactly_the_newsroom_permissions():
         for action in ("add", "change", "delete", "view")
         for model in ("article", "section")
     } | {"preview_article", "publish_article"}
-    expected = {("articles", c) for c in expected_articles} | {
-        ("taggit", f"{action}_tag") for action in ("add", "change", "delete", "view")
-    }
+    expected = (
+        {("articles", c) for c in expected_articles}
+        | {("taggit", f"{action}_tag") for action in ("add", "change", "delete", "view")}
+        | {("editorial", "view_revision"), ("editorial", "restore_revision")}
+    )
     assert codenames == expected
 
 

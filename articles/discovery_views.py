@@ -36,7 +36,7 @@ class SearchForm(forms.Form):
         return articles
 
 
-class SearchView(PublishedArticlesMixin, ListView):
+class SearchView(ListView):
     template_name = "articles/search.html"
     context_object_name = "hits"
     paginate_by = settings.DISCOVERY["SEARCH_RESULTS_PER_PAGE"]

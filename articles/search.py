@@ -223,7 +223,7 @@ def _mark(text, pattern):
 class PostgresBackend(LikeBackend):
     CONFIG = "english"
     # Outside the model on purpose (see the module docstring), so referenced as raw SQL.
-    VECTOR = RawSQL('"articles_article"."search_vector"', [], output_field=SearchVectorField())
+    VECTOR = RawSQL('"articles_article"."search_vector"', (), output_field=SearchVectorField())
     # The same expression fills the index and feeds the snippets: markup removed, text kept.
     INDEX_SQL = """
         UPDATE articles_article AS a SET search_vector =

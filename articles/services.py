@@ -6,11 +6,20 @@ from django.utils import timezone
 
 from articles import sidebars
 from articles.models import Article
+from lifescope import page_cache
 
 
 def purge_public_caches():
-    """Drops cached page fragments so readers see an editorial change at once."""
-    transaction.on_commit(lambda: cache.delete_many(sidebars.ALL_KEYS))
+    """Drops cached fragments and retires every cached page, so readers see a change at once.
+
+    After the commit, so no request can cache the old content under the new generation.
+    """
+    transaction.on_commit(_purge)
+
+
+def _purge():
+    cache.delete_many(sidebars.ALL_KEYS)
+    page_cache.bump()
 
 
 def publish(articles, now=None):

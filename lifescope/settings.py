@@ -53,6 +53,8 @@ MIDDLEWARE = [
     # Outermost, above any page cache, so it counts cached article pages too and strips its
     # marker header from every response.
     "analytics.middleware.ViewCounterMiddleware",
+    # Whole public pages for anonymous readers; a hit skips every middleware below.
+    "lifescope.page_cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "lifescope.security.PermissionsPolicyMiddleware",
@@ -133,6 +135,29 @@ else:
             "LOCATION": "lifescope",
         }
     }
+
+# --- Page cache -----------------------------------------------------------------------------
+# See lifescope/page_cache.py: pages are keyed by a generation that every change readers can see
+# bumps, so this is only the limit for what no event announces.
+PAGE_CACHE = {
+    "ENABLED": env_bool("LIFESCOPE_PAGE_CACHE", True),
+    "SECONDS": env_int("LIFESCOPE_PAGE_CACHE_SECONDS", 60),
+    "VIEWS": {
+        "articles:front_page",
+        "articles:detail",
+        "articles:section",
+        "articles:tag",
+        "analytics:popular",
+    },
+    # Any other query parameter (utm_source …) is served fresh, so variants cannot fill the cache.
+    "QUERY_PARAMETERS": {"page", "window"},
+}
+
+# --- Sessions -------------------------------------------------------------------------------
+# With Redis, sessions are read from the cache and written through to the database: any process
+# can serve any reader, and a Redis restart logs nobody out. Without it, database sessions.
+if REDIS_URL:
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -23,3 +23,5 @@ CACHES["default"]["KEY_PREFIX"] = "lifescope-test"
 # Serve static files from the app folders; the suite never runs collectstatic.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+# Tests of a view should see the view run; tests/lifescope/test_page_cache.py turns it on.
+PAGE_CACHE = {**PAGE_CACHE, "ENABLED": False}  # noqa: F405

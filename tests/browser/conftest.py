@@ -11,7 +11,14 @@ import re
 import pytest
 from django.core.management import call_command
 
-from tests.browser.support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, DESKTOP, NO_PLAYWRIGHT
+from tests.browser.support import (
+    ARTIFACTS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    NO_PLAYWRIGHT,
+    PageWatch,
+)
 
 # Runs in the page before any of its own scripts, outside the page's CSP: records what the CSP
 # refused, which would mean hostile markup reached the page and tried to act.
@@ -62,47 +69,6 @@ def browser():
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     else:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-class PageWatch:
-    """Everything a page did that a reader did not ask for: dialogs, errors, foreign requests."""
-
-    def __init__(self, page, origin):
-        self.page = page
-        self.origin = origin
-        self.dialogs = []
-        self.console_errors = []
-        self.page_errors = []
-        self.foreign_requests = []
-        page.on("dialog", self._on_dialog)
-        page.on("console", self._on_console)
-        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
-        # A route sees only requests about to go on the wire: what the CSP refused never does.
-        # The pattern is matched inside the driver, so the site's own requests cost nothing.
-        page.route(re.compile(rf"^(?!{re.escape(origin)}/)"), self._route)
-
-    def _on_dialog(self, dialog):
-        self.dialogs.append(f"{dialog.type}: {dialog.message}")
-        dialog.dismiss()
-
-    def _on_console(self, message):
-        if message.type == "error":
-            self.console_errors.append(message.text)
-
-    def _route(self, route):
-        self.foreign_requests.append(route.request.url)
-        route.abort("blockedbyclient")
-
-    def csp_violations(self):
-        return self.page.evaluate("window.__csp_violations || []")
-
-    def assert_clean(self):
-        """Nothing fired, failed, phoned out or was refused by the CSP on the current page."""
-        assert self.dialogs == []
-        assert self.page_errors == []
-        assert self.console_errors == []
-        assert self.foreign_requests == []
-        assert self.csp_violations() == []
 
 
 @pytest.fixture

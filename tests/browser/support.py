@@ -1,6 +1,7 @@
 """What the browser tests share: where things are, how to log in, how to ask axe-core."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,47 @@ BROWSER_TEST = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
+
+
+class PageWatch:
+    """Everything a page did that a reader did not ask for: dialogs, errors, foreign requests."""
+
+    def __init__(self, page, origin):
+        self.page = page
+        self.origin = origin
+        self.dialogs = []
+        self.console_errors = []
+        self.page_errors = []
+        self.foreign_requests = []
+        page.on("dialog", self._on_dialog)
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        # A route sees only requests about to go on the wire: what the CSP refused never does.
+        # The pattern is matched inside the driver, so the site's own requests cost nothing.
+        page.route(re.compile(rf"^(?!{re.escape(origin)}/)"), self._route)
+
+    def _on_dialog(self, dialog):
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    def _on_console(self, message):
+        if message.type == "error":
+            self.console_errors.append(message.text)
+
+    def _route(self, route):
+        self.foreign_requests.append(route.request.url)
+        route.abort("blockedbyclient")
+
+    def csp_violations(self):
+        return self.page.evaluate("window.__csp_violations || []")
+
+    def assert_clean(self):
+        """Nothing fired, failed, phoned out or was refused by the CSP on the current page."""
+        assert self.dialogs == []
+        assert self.page_errors == []
+        assert self.console_errors == []
+        assert self.foreign_requests == []
+        assert self.csp_violations() == []
 
 
 def log_in(page, username, password):

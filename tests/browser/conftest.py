@@ -77,15 +77,29 @@ def origin(live_server, settings):
     return live_server.url
 
 
-@pytest.fixture
-def context(browser, origin):
+def new_context(browser, origin):
     context = browser.new_context(base_url=origin, viewport=DESKTOP, locale="en-GB")
     context.add_init_script(WATCH_SCRIPT)
-
     # Nothing leaves the machine: a request for another host is answered with an error (and
     # recorded by PageWatch), so a test can never depend on, or leak to, the internet.
     context.route(re.compile(rf"^(?!{re.escape(origin)}/)"), lambda route: route.abort())
+    return context
+
+
+@pytest.fixture
+def context(browser, origin):
+    context = new_context(browser, origin)
     yield context
+    context.close()
+
+
+@pytest.fixture
+def reader_page(browser, origin):
+    """A second browser, for a logged-out reader: no cookies shared with `page`."""
+    context = new_context(browser, origin)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
     context.close()
 
 

@@ -47,7 +47,7 @@ def save_and_continue(page):
 
 
 def test_editor_writes_previews_schedules_and_publishes_a_story(
-    browser, page, watch, origin, editorial_workflow
+    page, watch, reader_page, editorial_workflow
 ):
     EditorFactory(username="desk-editor", first_name="Rhea", last_name="Desk")
     SectionFactory(name="Science", slug="science")
@@ -101,32 +101,25 @@ def test_editor_writes_previews_schedules_and_publishes_a_story(
     page.goto(reverse("admin:articles_article_changelist"))
     expect(page.locator("#result_list tr", has_text=TITLE)).to_contain_text("Scheduled for")
 
-    reader = browser.new_context(base_url=origin)
-    try:
-        reader_page = reader.new_page()
-        reader_page.goto("/")
-        expect(reader_page.get_by_role("link", name=TITLE)).to_have_count(0)
-        assert reader_page.goto(article.get_absolute_url()).status == 404
+    reader_page.goto("/")
+    expect(reader_page.get_by_role("link", name=TITLE)).to_have_count(0)
+    assert reader_page.goto(article.get_absolute_url()).status == 404
 
-        # Publish now after all: the datetime shortcuts put today's date and the time now.
-        page.goto(reverse("admin:articles_article_change", args=[article.pk]))
-        page.locator("#id_published_at_0 ~ .datetimeshortcuts a", has_text="Today").click()
-        page.locator("#id_published_at_1 ~ .datetimeshortcuts a", has_text="Now").click()
-        save_and_continue(page)
-        watch.assert_clean()
+    # Publish now after all: the datetime shortcuts put today's date and the time now.
+    page.goto(reverse("admin:articles_article_change", args=[article.pk]))
+    page.locator("#id_published_at_0 ~ .datetimeshortcuts a", has_text="Today").click()
+    page.locator("#id_published_at_1 ~ .datetimeshortcuts a", has_text="Now").click()
+    save_and_continue(page)
+    watch.assert_clean()
 
-        reader_page.goto("/")
-        expect(reader_page.locator("#main").get_by_role("link", name=TITLE)).to_be_visible()
-        reader_page.goto("/tags/harbours/")
-        expect(reader_page.locator("#main").get_by_role("link", name=TITLE)).to_be_visible()
-        reader_page.goto(article.get_absolute_url())
-        expect(reader_page.locator(".preview-banner")).to_have_count(0)
-        expect(reader_page.locator(".article__body h2")).to_have_text(
-            "What the harbour master said"
-        )
-        for feed in ("/feeds/latest/", "/tags/harbours/feed/"):
-            response = reader_page.request.get(feed)
-            assert response.ok, feed
-            assert TITLE in response.text(), feed
-    finally:
-        reader.close()
+    reader_page.goto("/")
+    expect(reader_page.locator("#main").get_by_role("link", name=TITLE)).to_be_visible()
+    reader_page.goto("/tags/harbours/")
+    expect(reader_page.locator("#main").get_by_role("link", name=TITLE)).to_be_visible()
+    reader_page.goto(article.get_absolute_url())
+    expect(reader_page.locator(".preview-banner")).to_have_count(0)
+    expect(reader_page.locator(".article__body h2")).to_have_text("What the harbour master said")
+    for feed in ("/feeds/latest/", "/tags/harbours/feed/"):
+        response = reader_page.request.get(feed)
+        assert response.ok, feed
+        assert TITLE in response.text(), feed

@@ -3,7 +3,7 @@
 import pytest
 
 from comments.models import Comment
-from tests.browser.support import BROWSER_TEST, DESKTOP, NO_PLAYWRIGHT, log_in
+from tests.browser.support import BROWSER_TEST, NO_PLAYWRIGHT, log_in
 from tests.factories import ArticleFactory, CommentFactory, ModeratorFactory
 
 expect = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT).expect
@@ -29,7 +29,7 @@ def select_and_run(page, comment, action):
 
 
 def test_moderator_approves_one_and_marks_one_as_spam_and_readers_see_only_the_first(
-    browser, page, watch, origin, queue
+    page, watch, reader_page, queue
 ):
     ModeratorFactory(username="night-desk")
     log_in(page, "night-desk", "correct horse battery")
@@ -57,15 +57,10 @@ def test_moderator_approves_one_and_marks_one_as_spam_and_readers_see_only_the_f
     response = page.goto("/admin/articles/article/")
     assert response.status == 403
 
-    reader = browser.new_context(base_url=origin, viewport=DESKTOP)
-    try:
-        reader_page = reader.new_page()
-        reader_page.goto(queue["article"].get_absolute_url())
-        expect(reader_page.locator("#comments-title")).to_have_text("Comments (1)")
-        bodies = reader_page.locator(".comment__body")
-        expect(bodies).to_have_count(1)
-        expect(bodies).to_have_text("Finally! My commute is halved.")
-        expect(reader_page.get_by_text("Cheap watches")).to_have_count(0)
-        expect(reader_page.get_by_text("open to cyclists")).to_have_count(0)
-    finally:
-        reader.close()
+    reader_page.goto(queue["article"].get_absolute_url())
+    expect(reader_page.locator("#comments-title")).to_have_text("Comments (1)")
+    bodies = reader_page.locator(".comment__body")
+    expect(bodies).to_have_count(1)
+    expect(bodies).to_have_text("Finally! My commute is halved.")
+    expect(reader_page.get_by_text("Cheap watches")).to_have_count(0)
+    expect(reader_page.get_by_text("open to cyclists")).to_have_count(0)

@@ -36,7 +36,7 @@ class SearchForm(forms.Form):
         return articles
 
 
-class SearchView(ListView):
+class SearchView(PublishedArticlesMixin, ListView):
     template_name = "articles/search.html"
     context_object_name = "hits"
     paginate_by = settings.DISCOVERY["SEARCH_RESULTS_PER_PAGE"]
@@ -48,7 +48,10 @@ class SearchView(ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            form=self.form, query=self.query, searched=bool(self.object_list.query), **kwargs
+            form=self.form,
+            query=self.query,
+            searched=bool(self.object_list.query),
+            **kwargs,
         )
 
     def render_to_response(self, context, **response_kwargs):

@@ -26,7 +26,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import connections
 from django.db.models import Case, F, Func, IntegerField, Q, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils.functional import cached_property
 from django.utils.html import escape, strip_tags
@@ -220,10 +220,19 @@ def _mark(text, pattern):
     return marked_html(pattern.sub(lambda m: f"{MARK_START}{m[0]}{MARK_END}", text))
 
 
+class SearchVectorColumn(Expression):
+    """The article table's `search_vector` column, which is outside the model on purpose
+    (see the module docstring). Follows the table's alias, so it also works in subqueries."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        return f"{compiler.quote_name_unless_alias(compiler.query.base_table)}.search_vector", []
+
+
 class PostgresBackend(LikeBackend):
     CONFIG = "english"
-    # Outside the model on purpose (see the module docstring), so referenced as raw SQL.
-    VECTOR = RawSQL('"articles_article"."search_vector"', (), output_field=SearchVectorField())
+    VECTOR = SearchVectorColumn()
     # The same expression fills the index and feeds the snippets: markup removed, text kept.
     INDEX_SQL = """
         UPDATE articles_article AS a SET search_vector =

@@ -24,8 +24,8 @@ def news_article(article, request):
         "url": url,
         "headline": article.title[:110],
         "description": article.summary,
-        "datePublished": article.published_at,
-        "dateModified": article.updated_at,
+        "datePublished": article.published_at.isoformat(timespec="seconds"),
+        "dateModified": article.updated_at.isoformat(timespec="seconds"),
         "articleSection": article.section.name,
         "keywords": [tag.name for tag in article.tags.all()],
         "author": [

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import BadRequest
 from django.core.signing import Signer
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -24,6 +25,12 @@ class PublishedArticlesMixin:
 
     def published_articles(self):
         return Article.objects.published().for_listing().latest_first()
+
+    def paginate_queryset(self, queryset, page_size):
+        # A page past the end is a missing page (404); a page that is not a number is a bad link.
+        if not self.request.GET.get(self.page_kwarg, "1").isdigit():
+            raise BadRequest("The page number must be a whole number.")
+        return super().paginate_queryset(queryset, page_size)
 
 
 class FrontPageView(PublishedArticlesMixin, ListView):

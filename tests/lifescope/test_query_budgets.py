@@ -1,0 +1,103 @@
+"""Query budgets of the uncached public pages, equal with 10 or 10,000 articles and with 0 or 500
+comments. (tests/articles/test_query_counts.py holds 2 against 50 articles and many tags.)"""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from taggit.models import Tag, TaggedItem
+
+from analytics.models import ArticleDailyViews
+from articles.models import Article
+from comments.models import Comment
+from tests.factories import ArticleFactory, EditorFactory, SectionFactory
+
+pytestmark = pytest.mark.django_db
+BUDGETS = {"front": 6, "article": 6, "section": 5, "tag": 5, "popular": 5}
+
+
+def add_articles(count, section, author):
+    """`count` published articles in one go, tagged "common", each with a day of views."""
+    now = timezone.now()
+    created = Article.objects.bulk_create(
+        Article(
+            title=f"Bulk {n}",
+            slug=f"bulk-{n}",
+            standfirst="Standfirst.",
+            body="<p>Body.</p>",
+            author=author,
+            section=section,
+            status=Article.Status.PUBLISHED,
+            published_at=now - timedelta(days=1, minutes=n),
+            view_count=n,
+        )
+        for n in range(count)
+    )
+    if created[0].pk is None:
+        created = list(Article.objects.filter(slug__startswith="bulk-"))
+    tag = Tag.objects.get(slug="common")
+    content_type = ContentType.objects.get_for_model(Article)
+    TaggedItem.objects.bulk_create(
+        TaggedItem(tag=tag, content_type=content_type, object_id=a.pk) for a in created
+    )
+    ArticleDailyViews.objects.bulk_create(
+        ArticleDailyViews(article=a, day=timezone.localdate(), views=a.view_count + 1)
+        for a in created
+    )
+
+
+def add_comments(article, count):
+    comments = [
+        Comment(
+            article=article,
+            name=f"Reader {n}",
+            email=f"r{n}@example.com",
+            body=f"Comment {n}",
+            body_html=f"<p>Comment {n}</p>",
+            status=Comment.Status.APPROVED,
+        )
+        for n in range(count)
+    ]
+    Comment.objects.bulk_create(comments)
+    Article.objects.filter(pk=article.pk).update(comment_count=count)
+
+
+def test_the_uncached_pages_keep_their_budgets_from_10_to_10000_articles(client, count_queries):
+    # One test for every page, as creating 10,000 articles is the slow part.
+    section, author = SectionFactory(slug="shared"), EditorFactory(username="shared-author")
+    story = ArticleFactory(slug="measured", section=section, author=author, tags=["common"])
+    add_articles(9, section, author)
+    urls = {
+        "front": "/",
+        "article": story.get_absolute_url(),
+        "section": section.get_absolute_url(),
+        "tag": "/tags/common/",
+        "popular": "/popular/",
+    }
+    for url in urls.values():
+        count_queries(client, url)  # fills the sidebar caches and the rankings
+    few = {page: count_queries(client, url)[1] for page, url in urls.items()}
+
+    Article.objects.filter(slug__startswith="bulk-").delete()
+    add_articles(9_999, section, author)
+    assert Article.objects.count() == 10_000
+    many = {}
+    for page, url in urls.items():
+        response, many[page] = count_queries(client, url)
+        assert response.status_code == 200, page
+
+    assert few == many
+    assert all(many[page] <= budget for page, budget in BUDGETS.items()), many
+
+
+def test_the_article_page_keeps_its_budget_from_0_to_500_comments(client, count_queries):
+    story = ArticleFactory()
+    count_queries(client, story.get_absolute_url())
+    _, none = count_queries(client, story.get_absolute_url())
+
+    add_comments(story, 500)
+    response, many = count_queries(client, story.get_absolute_url())
+
+    assert b"Comment 499" in response.content
+    assert none == many <= BUDGETS["article"]

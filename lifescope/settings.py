@@ -192,6 +192,25 @@ STORAGES = {
         )
     },
 }
+# Media on S3-compatible object storage (AWS, MinIO, R2 …) when a bucket is named, so every host
+# sees every upload. Keys come from boto3's usual AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY.
+# Uploads and renditions go through the storage API only (lifescope/renditions.py).
+S3_BUCKET = env_str("LIFESCOPE_S3_BUCKET")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("LIFESCOPE_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("LIFESCOPE_S3_REGION") or None,
+            # A CDN or public bucket host; images are public, so URLs carry no signature.
+            "custom_domain": env_str("LIFESCOPE_S3_CUSTOM_DOMAIN") or None,
+            "querystring_auth": False,
+            # A second upload of photo.jpg gets its own name instead of replacing the first.
+            "file_overwrite": False,
+        },
+    }
+    SERVE_MEDIA = False
 # Uploads larger than this are written to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

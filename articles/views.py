@@ -9,6 +9,7 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from articles.models import Article, Section
+from lifescope.pagination import CappedPaginator
 
 # A reader's article page carries this signed header naming the article, so the view counter
 # recognises it even when a page cache serves it without running the view. The counter strips
@@ -21,6 +22,8 @@ class PublishedArticlesMixin:
     """Shared by every public listing: the visibility gate, card loading and page size."""
 
     paginate_by = settings.LIFESCOPE["ARTICLES_PER_PAGE"]
+    # No listing counts the whole table on each request (lifescope/pagination.py).
+    paginator_class = CappedPaginator
     context_object_name = "articles"
 
     def published_articles(self):

@@ -26,8 +26,8 @@ demo: migrate
 run: demo
 	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The browser tests get a process of their own: after the suite's plain database tests, the
-# live server's shared in-memory SQLite connection no longer sees the restored roles.
+# The browser tests get a process of their own: run after the suite's plain database tests in
+# one process, the live server was refused database access and the restored roles went missing.
 test: install
 	$(BIN)/python -m pytest -m "not browser"
 	$(BIN)/python -m pytest -m browser tests/browser

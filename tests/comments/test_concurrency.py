@@ -17,7 +17,9 @@ from tests.factories import ArticleFactory
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.django_db(transaction=True)
+# Like every transactional test here: a plain flush would re-run post_migrate and collide with
+# the serialized roles that the other transactional tests restore.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_posts_lose_no_comment(settings, tmp_path):
     # Auto-approval makes every post move the article's count too.
     settings.COMMENTS = {**settings.COMMENTS, "MODERATE_AFTER_DAYS": 30}

@@ -28,12 +28,23 @@ def _editor_class(tag, name, value):
     return name == "class" and value == EDITOR_CLASSES[tag]
 
 
+IMAGE_ATTRIBUTES = {"alt", "width", "height", "title"}
+
+
+def _image_attribute(tag, name, value):
+    # Only images this site serves: a remote one would be a reader-tracking request, and the
+    # Content-Security-Policy refuses it anyway, leaving a broken picture.
+    if name == "src":
+        return value.startswith("/") and not value.startswith("//")
+    return name in IMAGE_ATTRIBUTES
+
+
 ALLOWED_ATTRIBUTES = {
     "a": ["href", "title"],
     "figure": _editor_class,
     "figcaption": _editor_class,
     "abbr": ["title"],
-    "img": ["src", "alt", "width", "height", "title"],
+    "img": _image_attribute,
     "th": ["scope", "colspan", "rowspan"],
     "td": ["colspan", "rowspan"],
     "ol": ["start"],

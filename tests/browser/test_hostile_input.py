@@ -142,8 +142,8 @@ def check_article_page(page, watch, vector):
 
     assert injected_effects(page, watch) == NOTHING, vector
     assert page.evaluate(ACTIVE_MARKUP, ".article__body *") == [], vector
-    # The allowlist keeps <img src="http(s)://…"> for editors; the CSP then refuses the load,
-    # so it never reaches the other host. Anything else refused is a failure.
+    # The allowlist drops remote <img src>; should one ever slip through, the CSP refuses the
+    # load, so it never reaches the other host. Anything else refused is a failure.
     violations = watch.csp_violations()
     assert all(v.startswith("img-src ") for v in violations), (vector, violations)
     # `<img src=x onerror=…>` keeps an inert <img src="x">: a broken picture on this site.

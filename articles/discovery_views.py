@@ -7,7 +7,7 @@ from django.views.generic import ListView, TemplateView
 from django.views.generic.dates import ArchiveIndexView, MonthArchiveView, YearArchiveView
 
 from articles import search
-from articles.models import Article, Section
+from articles.models import Section
 from articles.views import PublishedArticlesMixin
 
 
@@ -23,17 +23,11 @@ class SearchForm(forms.Form):
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def filter(self, articles):
-        """Narrows `articles` by the valid filters; an invalid one is reported, not applied."""
+    def scope(self):
+        """The stories to search, by the valid filters; an invalid one is reported, not applied."""
         self.is_valid()
         data = self.cleaned_data
-        if data.get("section"):
-            articles = articles.filter(section=data["section"])
-        if data.get("since"):
-            articles = articles.filter(published_at__date__gte=data["since"])
-        if data.get("until"):
-            articles = articles.filter(published_at__date__lte=data["until"])
-        return articles
+        return search.Scope(data.get("section"), data.get("since"), data.get("until"))
 
 
 class SearchView(PublishedArticlesMixin, ListView):
@@ -44,7 +38,7 @@ class SearchView(PublishedArticlesMixin, ListView):
     def get_queryset(self):
         self.form = SearchForm(self.request.GET)
         self.query = self.request.GET.get("q", "")
-        return search.search(self.query, self.form.filter(Article.objects.published()))
+        return search.search(self.query, self.form.scope())
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

@@ -1,11 +1,13 @@
 """Full-text search over published articles: one small interface, a backend per database.
 
-The index holds text only. Who may see an article is decided at query time by
-`Article.objects.published()`, so publishing, unpublishing and scheduling never touch it.
+A search covers a `Scope`: the published stories, optionally of one section and a date range.
+The stories shown are always loaded through `Article.objects.published()`, whatever an index
+says, so a stale index can hide a story but never leak a draft.
 
-- PostgreSQL: a `search_vector` tsvector column with a GIN index (title weighted A, standfirst
-  B, body and tags C, 'english' stemming). Migration 0004 adds both for PostgreSQL only and
-  they stay out of the model, so listings never load the vector.
+- PostgreSQL: the narrow `articles_search_entry` table (migration 0006), one row per article
+  with a "headline" vector (title A, standfirst B, tags C), a "document" vector (the headline and
+  the body, D) and copies of the columns a search filters on. Ranking reads those narrow rows,
+  never the wide article table; see `PostgresBackend`.
 - SQLite with FTS5: the `articles_search` table (porter stemming), ranked by bm25.
 - Anything else: a LIKE scan, slow but correct for a small site.
 
@@ -15,29 +17,25 @@ Saving an article or changing its tags re-indexes it (see `articles.apps`).
 import html
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.contrib.postgres.search import (
-    SearchHeadline,
-    SearchQuery,
-    SearchRank,
-    SearchVectorExact,
-    SearchVectorField,
-)
+from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.db import connections
 from django.db.models import Case, F, Func, IntegerField, Q, Value, When
-from django.db.models.expressions import Expression
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 from taggit.models import Tag, TaggedItem
 
-from articles.models import Article
+from articles.models import Article, Section
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
 FTS_TABLE = "articles_search"
+ENTRY_TABLE = "articles_search_entry"
 # Private-use characters mark highlights inside the database's output; everything else is
 # escaped before they become <mark> tags, and they are removed from indexed text.
 MARK_START, MARK_END = "\ue000", "\ue001"
@@ -76,8 +74,45 @@ class Query:
     def terms(self):
         return [word for phrase in self.phrases for word in phrase]
 
+    @property
+    def has_phrase(self):
+        return any(len(phrase) > 1 for phrase in self.phrases)
+
     def __bool__(self):
         return bool(self.phrases)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The stories a search covers: the published ones, optionally of one `section` and
+    published from `since` to `until` (whole days in the current time zone)."""
+
+    section: Section | None = None
+    since: date | None = None
+    until: date | None = None
+
+    @property
+    def start(self):
+        return _start_of_day(self.since) if self.since else None
+
+    @property
+    def end(self):
+        """Exclusive: the start of the day after `until`."""
+        return _start_of_day(self.until + timedelta(days=1)) if self.until else None
+
+    def articles(self):
+        articles = Article.objects.published()
+        if self.section:
+            articles = articles.filter(section=self.section)
+        if self.start:
+            articles = articles.filter(published_at__gte=self.start)
+        if self.end:
+            articles = articles.filter(published_at__lt=self.end)
+        return articles.order_by()
+
+
+def _start_of_day(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 @dataclass(frozen=True)
@@ -87,34 +122,38 @@ class Hit:
     snippet_html: str
 
 
-def search(raw_query, articles=None):
-    """Ranked hits for `raw_query` among `articles` (default: everything published).
+def search(raw_query, scope=None):
+    """Ranked hits for `raw_query` among the stories of `scope` (default: all published).
 
-    Returns a lazy sequence with `count()` and slicing, ready for Django's Paginator.
+    Returns a lazy sequence with `count()` and slicing, ready for Django's Paginator. A backend
+    may stop counting at its `COUNT_LIMIT`; `capped` then says there are more.
     """
-    articles = Article.objects.published() if articles is None else articles
-    return Results(get_backend(), Query.parse(raw_query), articles)
+    return Results(get_backend(), Query.parse(raw_query), scope or Scope())
 
 
 class Results:
-    def __init__(self, backend, query, articles):
-        self.backend, self.query, self.articles = backend, query, articles.order_by()
+    def __init__(self, backend, query, scope):
+        self.backend, self.query, self.scope = backend, query, scope
 
     def count(self):
-        return self._count
+        return min(self._total, self.backend.COUNT_LIMIT or self._total)
+
+    @property
+    def capped(self):
+        return self.count() < self._total
 
     @cached_property
-    def _count(self):
-        return self.backend.count(self.query, self.articles) if self.query else 0
+    def _total(self):
+        return self.backend.count(self.query, self.scope) if self.query else 0
 
     def __len__(self):
-        return self._count
+        return self.count()
 
     def __getitem__(self, page):
         """Only slices, which is all the Paginator asks for."""
         if not self.query:
             return []
-        return self.backend.page(self.query, self.articles, page.start or 0, page.stop)
+        return self.backend.page(self.query, self.scope, page.start or 0, page.stop)
 
 
 def marked_html(text):
@@ -132,11 +171,22 @@ def get_backend(using="default"):
     connection = connections[using]
     if choice == "like":
         return LikeBackend(using)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and _has_table(connection, ENTRY_TABLE):
         return PostgresBackend(using)
-    if connection.vendor == "sqlite" and Fts5Backend.available(connection):
+    if connection.vendor == "sqlite" and _has_table(connection, FTS_TABLE):
         return Fts5Backend(using)
     return LikeBackend(using)
+
+
+def _has_table(connection, table):
+    # Only a positive answer is remembered: the table appears when its migration runs.
+    key = (connection.settings_dict["NAME"], table)
+    if key not in _indexed_databases and table in connection.introspection.table_names():
+        _indexed_databases.add(key)
+    return key in _indexed_databases
+
+
+_indexed_databases = set()
 
 
 def index_articles(ids, using="default"):
@@ -156,6 +206,8 @@ def rebuild_index(using="default", batch_size=1000):
 
 
 class LikeBackend:
+    COUNT_LIMIT = None
+
     def __init__(self, using):
         self.using = using
 
@@ -175,10 +227,10 @@ class LikeBackend:
             | Q(pk__in=tagged)
         )
 
-    def count(self, query, articles):
-        return self.matches(query, articles).count()
+    def count(self, query, scope):
+        return self.matches(query, scope.articles()).count()
 
-    def page(self, query, articles, start, stop):
+    def page(self, query, scope, start, stop):
         title_hits = sum(
             (
                 Case(When(title__icontains=word, then=1), default=0, output_field=IntegerField())
@@ -187,7 +239,7 @@ class LikeBackend:
             Value(0),
         )
         ranked = (
-            self.matches(query, articles)
+            self.matches(query, scope.articles())
             .for_listing()
             .alias(title_hits=title_hits)
             .order_by("-title_hits", "-published_at", "-id")
@@ -220,59 +272,135 @@ def _mark(text, pattern):
     return marked_html(pattern.sub(lambda m: f"{MARK_START}{m[0]}{MARK_END}", text))
 
 
-class SearchVectorColumn(Expression):
-    """The article table's `search_vector` column, which is outside the model on purpose
-    (see the module docstring). Follows the table's alias, so it also works in subqueries."""
+class PostgresBackend:
+    """Ranks the narrow rows of `articles_search_entry`, in two tiers.
 
-    output_field = SearchVectorField()
+    Stories whose headline vector (title A, standfirst B, tags C) matches come first, by its
+    `ts_rank`: a title match ranks above a standfirst or tag match, and all of them above a
+    body-only match. Body-only matches follow, newest first. Both tiers stay cheap however
+    common the words: the headline tier ranks few small vectors found through their GIN
+    index, and the body tier walks the `published_at` index and stops at the page. Ranking
+    the body tier by term frequency instead would read the document vector (kilobytes, out of
+    line) of every match: seconds for a word in a third of the stories.
 
-    def as_sql(self, compiler, connection):
-        return f"{compiler.quote_name_unless_alias(compiler.query.base_table)}.search_vector", []
+    Phrases are checked against word positions in each candidate's document, and the planner
+    guesses their rarity from their words alone; walking the `published_at` index could then
+    read every document. A query with a phrase therefore collects its matches through the
+    document's GIN index first (a MATERIALIZED subquery, planned on its own).
 
-
-class PostgresBackend(LikeBackend):
-    CONFIG = "english"
-    VECTOR = SearchVectorColumn()
-    # The same expression fills the index and feeds the snippets: markup removed, text kept.
-    INDEX_SQL = """
-        UPDATE articles_article AS a SET search_vector =
-            setweight(to_tsvector('english', a.title), 'A')
-            || setweight(to_tsvector('english', a.standfirst), 'B')
-            || setweight(to_tsvector('english',
-                regexp_replace(a.body, '<[^>]*>', ' ', 'g') || ' ' || coalesce((
-                    SELECT string_agg(t.name, ' ')
-                    FROM taggit_taggeditem ti
-                    JOIN taggit_tag t ON t.id = ti.tag_id
-                    JOIN django_content_type ct ON ct.id = ti.content_type_id
-                    WHERE ct.app_label = 'articles' AND ct.model = 'article'
-                        AND ti.object_id = a.id
-                ), '')), 'C')
+    The total is counted up to `COUNT_LIMIT`, the pages the reader can reach.
     """
 
-    def tsquery(self, query):
-        return SearchQuery(query.text, search_type="websearch", config=self.CONFIG)
+    CONFIG = "english"
+    COUNT_LIMIT = 1000
+    TSQUERY = "websearch_to_tsquery('english', %s)"
+    # The columns every backend must agree on: what is indexed, and the copies of the
+    # article's status, time and section that `_scope_sql` filters on (migration 0006 keeps
+    # those copies in step when a queryset update changes them).
+    ENTRY_SQL = f"""
+        INSERT INTO {ENTRY_TABLE}
+            (article_id, status, published_at, section_id, headline, document)
+        SELECT a.id, a.status, a.published_at, a.section_id, h.vector,
+            h.vector || setweight(to_tsvector('english',
+                regexp_replace(a.body, '<[^>]*>', ' ', 'g')), 'D')
+        FROM articles_article AS a
+        CROSS JOIN LATERAL (SELECT
+            setweight(to_tsvector('english', a.title), 'A')
+            || setweight(to_tsvector('english', a.standfirst), 'B')
+            || setweight(to_tsvector('english', coalesce((
+                SELECT string_agg(t.name, ' ')
+                FROM taggit_taggeditem ti
+                JOIN taggit_tag t ON t.id = ti.tag_id
+                JOIN django_content_type ct ON ct.id = ti.content_type_id
+                WHERE ct.app_label = 'articles' AND ct.model = 'article'
+                    AND ti.object_id = a.id
+            ), '')), 'C') AS vector) AS h
+        {{where}}
+        ON CONFLICT (article_id) DO UPDATE SET status = EXCLUDED.status,
+            published_at = EXCLUDED.published_at, section_id = EXCLUDED.section_id,
+            headline = EXCLUDED.headline, document = EXCLUDED.document
+    """
 
-    def matches(self, query, articles):
-        return articles.filter(SearchVectorExact(self.VECTOR, self.tsquery(query)))
+    def __init__(self, using):
+        self.using = using
 
-    def page(self, query, articles, start, stop):
-        tsquery = self.tsquery(query)
+    def _scope_sql(self, scope):
+        """`scope` as conditions on the entry's copies of the article's columns.
+
+        The same test as `published()`, on the copies; the articles shown are loaded through
+        `scope.articles()` all the same, so a stale copy could hide a story, never leak one.
+        """
+        conditions = ["e.status = %s", "e.published_at <= %s"]
+        params = [Article.Status.PUBLISHED, timezone.now()]
+        for condition, value in [
+            ("e.section_id = %s", scope.section and scope.section.pk),
+            ("e.published_at >= %s", scope.start),
+            ("e.published_at < %s", scope.end),
+        ]:
+            if value:
+                conditions.append(condition)
+                params.append(value)
+        return " AND ".join(conditions), params
+
+    def _matches(self, query, scope):
+        """(WITH clause, params, FROM clause of the matching entries as `e`, params)."""
+        where, params = self._scope_sql(scope)
+        matches = f"SELECT * FROM {ENTRY_TABLE} AS e WHERE e.document @@ {self.TSQUERY}"
+        matches, params = f"{matches} AND {where}", [query.text, *params]
+        if query.has_phrase:
+            return f"WITH matches AS MATERIALIZED ({matches})", params, "matches AS e", []
+        return "", [], f"({matches}) AS e", params
+
+    def count(self, query, scope):
+        # MATERIALIZED plans the matches without the LIMIT, so through the GIN index unless most
+        # stories match; to stop at the limit, the planner would otherwise often pick a
+        # sequential scan, which reads an out-of-line document vector for every row it passes.
+        where, params = self._scope_sql(scope)
+        sql = (
+            f"WITH matches AS MATERIALIZED (SELECT 1 FROM {ENTRY_TABLE} AS e"
+            f" WHERE e.document @@ {self.TSQUERY} AND {where})"
+            " SELECT count(*) FROM (SELECT 1 FROM matches LIMIT %s) AS counted"
+        )
+        return self._fetch(sql, [query.text, *params, self.COUNT_LIMIT + 1])[0][0]
+
+    def page(self, query, scope, start, stop):
+        with_sql, with_params, matches, params = self._matches(query, scope)
+        tsquery = self.TSQUERY
+        # PostgreSQL runs the branches of a UNION ALL in order, so the LIMIT reads the body
+        # tier only when the page reaches it.
+        sql = (
+            f"{with_sql} (SELECT e.article_id FROM {matches} WHERE e.headline @@ {tsquery}"
+            f" ORDER BY ts_rank(e.headline, {tsquery}) DESC,"
+            " e.published_at DESC, e.article_id DESC)"
+            f" UNION ALL (SELECT e.article_id FROM {matches} WHERE NOT e.headline @@ {tsquery}"
+            " ORDER BY e.published_at DESC, e.article_id DESC)"
+            " LIMIT %s OFFSET %s"
+        )
+        params = [
+            *with_params,
+            *params, query.text, query.text,
+            *params, query.text,
+            None if stop is None else stop - start, start,
+        ]  # fmt: skip
+        ids = [row[0] for row in self._fetch(sql, params)]
+        if not ids:
+            return []
+        tsquery = SearchQuery(query.text, search_type="websearch", config=self.CONFIG)
         plain_body = Func(
             F("body"), Value(r"<[^>]*>|[\ue000\ue001]"), Value(" "), Value("g"),
             function="regexp_replace",
         )  # fmt: skip
         marks = {"start_sel": MARK_START, "stop_sel": MARK_END, "config": self.CONFIG}
-        ranked = (
-            self.matches(query, articles)
+        found = (
+            scope.articles()
             .for_listing()
             .annotate(
-                rank=SearchRank(self.VECTOR, tsquery),
                 marked_title=SearchHeadline("title", tsquery, highlight_all=True, **marks),
                 marked_snippet=SearchHeadline(
                     plain_body, tsquery, max_words=40, min_words=20, **marks
                 ),
             )
-            .order_by("-rank", "-published_at", "-id")
+            .in_bulk(ids)
         )
         return [
             Hit(
@@ -280,55 +408,52 @@ class PostgresBackend(LikeBackend):
                 marked_html(article.marked_title),
                 marked_html(html.unescape(article.marked_snippet)),
             )
-            for article in ranked[start:stop]
+            for article in (found[pk] for pk in ids if pk in found)
         ]
 
     def index(self, ids):
         with connections[self.using].cursor() as cursor:
-            cursor.execute(self.INDEX_SQL + " WHERE a.id = ANY(%s)", [ids])
+            cursor.execute(self.ENTRY_SQL.format(where="WHERE a.id = ANY(%s)"), [ids])
 
     def unindex(self, ids):
-        pass  # the vector is deleted with its row
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(f"DELETE FROM {ENTRY_TABLE} WHERE article_id = ANY(%s)", [ids])
 
     def rebuild(self, batch_size):
         with connections[self.using].cursor() as cursor:
-            cursor.execute(self.INDEX_SQL)
+            cursor.execute(f"DELETE FROM {ENTRY_TABLE}")
+            cursor.execute(self.ENTRY_SQL.format(where=""))
+
+    def _fetch(self, sql, params):
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
 
 
 class Fts5Backend:
+    COUNT_LIMIT = None
     # Column weights for bm25(): title, standfirst, body, tags.
     RANK = f"bm25({FTS_TABLE}, 10.0, 4.0, 1.0, 2.0)"
 
     def __init__(self, using):
         self.using = using
 
-    @staticmethod
-    def available(connection):
-        # Only a positive answer is remembered: the table appears when migration 0004 runs.
-        key = connection.settings_dict["NAME"]
-        if key not in _fts_databases:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1 FROM sqlite_master WHERE name = %s", [FTS_TABLE])
-                if cursor.fetchone():
-                    _fts_databases.add(key)
-        return key in _fts_databases
-
     def match_expression(self, query):
         """FTS5 syntax built from words only, so readers' quotes, stars and NEARs stay text."""
         phrases = " ".join('"{}"'.format(" ".join(phrase)) for phrase in query.phrases)
         return phrases + "".join(f' NOT "{word}"' for word in query.excluded)
 
-    def _where(self, query, articles):
-        visible, params = articles.values("pk").query.sql_with_params()
+    def _where(self, query, scope):
+        visible, params = scope.articles().values("pk").query.sql_with_params()
         sql = f"{FTS_TABLE} MATCH %s AND {FTS_TABLE}.rowid IN ({visible})"
         return sql, [self.match_expression(query), *params]
 
-    def count(self, query, articles):
-        where, params = self._where(query, articles)
+    def count(self, query, scope):
+        where, params = self._where(query, scope)
         return self._fetch(f"SELECT count(*) FROM {FTS_TABLE} WHERE {where}", params)[0][0]
 
-    def page(self, query, articles, start, stop):
-        where, params = self._where(query, articles)
+    def page(self, query, scope, start, stop):
+        where, params = self._where(query, scope)
         marks = [MARK_START, MARK_END]
         rows = self._fetch(
             f"SELECT {FTS_TABLE}.rowid, highlight({FTS_TABLE}, 0, %s, %s),"
@@ -383,9 +508,6 @@ class Fts5Backend:
         with connections[self.using].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
-
-
-_fts_databases = set()
 
 
 # --- Keeping the index in step ------------------------------------------------------------

@@ -272,3 +272,50 @@ def test_result_numbers_continue_across_pages(client):
     html = client.get("/search/", {"q": "rain", "page": 2}).content.decode()
 
     assert re.search(r'<ol class="search-results" start="11">', html)
+
+
+def test_publishing_unpublishing_and_moving_by_queryset_update_reach_search(client):
+    from articles import services
+    from articles.models import Article
+
+    world, science = SectionFactory(slug="world"), SectionFactory(slug="science")
+    draft = DraftArticleFactory(title="Aurora over the pole", section=world)
+    drafts = Article.objects.filter(pk=draft.pk)
+
+    services.publish(drafts)
+    assert titles(client.get("/search/", {"q": "aurora"})) == ["Aurora over the pole"]
+
+    drafts.update(section=science)
+    assert titles(client.get("/search/", {"q": "aurora", "section": "science"})) == [
+        "Aurora over the pole"
+    ]
+    assert titles(client.get("/search/", {"q": "aurora", "section": "world"})) == []
+
+    services.unpublish(drafts)
+    response = client.get("/search/", {"q": "aurora"})
+    assert titles(response) == []
+    assert response.context["paginator"].count == 0
+
+
+def test_the_count_stops_at_the_backends_limit(client, monkeypatch):
+    monkeypatch.setattr(type(search.get_backend()), "COUNT_LIMIT", 12)
+    for hour in range(15):
+        ArticleFactory(title=f"Meteor {hour}", published_at=timezone.now() - timedelta(hours=hour))
+
+    first = client.get("/search/", {"q": "meteor"})
+    last = client.get("/search/", {"q": "meteor", "page": 2})
+
+    assert "12+ stories found" in first.content.decode()
+    assert first.context["paginator"].num_pages == 2
+    assert len(titles(last)) == 2
+
+
+def test_a_standfirst_match_ranks_above_a_body_only_match(client):
+    now = timezone.now()
+    ArticleFactory(title="Harbour", standfirst="Boats.", body="<p>Lava lava.</p>", published_at=now)
+    ArticleFactory(
+        title="Island", standfirst="Lava reaches the sea.", body="<p>Calm.</p>",
+        published_at=now - timedelta(days=2),
+    )  # fmt: skip
+
+    assert titles(client.get("/search/", {"q": "lava"})) == ["Island", "Harbour"]

@@ -109,7 +109,9 @@ def run(name, fault, env, var_dir, seconds):
             fault_done = time.monotonic() - started
             time.sleep(seconds / 2)
             stop.set()
-        recovered = send(server.port, article, token, "view", "after") == 200
+        recovered = send(server.port, article, token, "view", "after")
+        outcomes.append(("view", "after", recovered, time.monotonic() - started))
+        recovered = recovered == 200
     connection.close()  # PostgreSQL may have restarted under it
     report(name, article, outcomes, fault_at, fault_done, recovered)
 

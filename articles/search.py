@@ -366,8 +366,9 @@ class PostgresBackend:
     def page(self, query, scope, start, stop):
         with_sql, with_params, matches, params = self._matches(query, scope)
         tsquery = self.TSQUERY
-        # PostgreSQL runs the branches of a UNION ALL in order, so the LIMIT reads the body
-        # tier only when the page reaches it.
+        # A plain Append runs the branches of a UNION ALL in order, so the LIMIT reads the body
+        # tier only when the page reaches it. Only a Parallel Append could interleave the tiers,
+        # and settings.py turns parallel query off on PostgreSQL connections.
         sql = (
             f"{with_sql} (SELECT e.article_id FROM {matches} WHERE e.headline @@ {tsquery}"
             f" ORDER BY ts_rank(e.headline, {tsquery}) DESC,"

@@ -46,7 +46,7 @@ class ArticleAdmin(admin.ModelAdmin):
         (None, {"fields": ["title", "slug", "standfirst", "body"]}),
         ("Hero image", {"fields": ["hero_image", "hero_alt", "hero_caption", "hero_credit"]}),
         ("Filing", {"fields": ["section", "tags", "author", "byline", "featured"]}),
-        ("Publication", {"fields": ["status", "published_at"]}),
+        ("Publication", {"fields": ["status", "published_at", "comments_open"]}),
         ("Popular posts", {"fields": ["popular_pinned", "popular_excluded"]}),
         ("Search and sharing", {"fields": ["seo_description"], "classes": ["collapse"]}),
         (

@@ -12,7 +12,7 @@ class ArticleAdminForm(forms.ModelForm):
             "title", "slug", "standfirst", "body",
             "hero_image", "hero_alt", "hero_caption", "hero_credit",
             "section", "tags", "author", "byline", "featured",
-            "status", "published_at", "seo_description",
+            "status", "published_at", "comments_open", "seo_description",
         ]  # fmt: skip
         widgets = {
             "standfirst": forms.Textarea(attrs={"rows": 3}),

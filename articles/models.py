@@ -13,6 +13,8 @@ from lifescope.renditions import renditions
 from lifescope.sanitize import clean_html
 
 WORDS_READ_PER_MINUTE = 230
+# Kept by atomic UPDATEs (view counting, comment moderation), never by saving a loaded article.
+COUNTER_FIELDS = ("view_count", "comment_count")
 # Edits sooner than this after publication are part of publishing, not an update.
 UPDATE_NOTICE_AFTER = timedelta(minutes=10)
 
@@ -157,6 +159,14 @@ class Article(models.Model):
         words = len(strip_tags(self.body).split())
         self.reading_minutes = max(1, math.ceil(words / WORDS_READ_PER_MINUTE))
         update_fields = kwargs.get("update_fields")
+        if update_fields is None and not self._state.adding:
+            # A form saves the row it loaded seconds ago: writing its counters back would undo
+            # the views and approvals counted meanwhile by atomic UPDATEs.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in COUNTER_FIELDS
+            ]
         if update_fields is None or "hero_image" in update_fields:
             self.hero_renditions = renditions(self.hero_image, self.hero_renditions)
             if self.hero_renditions:

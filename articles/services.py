@@ -2,6 +2,7 @@
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from articles import sidebars
@@ -26,11 +27,13 @@ def publish(articles, now=None):
     """Publishes `articles`; those without a time go out now, scheduled ones keep theirs."""
     now = now or timezone.now()
     with transaction.atomic():
+        # Each change bumps the version, so an editor's form opened before it cannot undo it.
+        newer = F("version") + 1
         count = articles.filter(published_at__isnull=True).update(
-            status=Article.Status.PUBLISHED, published_at=now, updated_at=now
+            status=Article.Status.PUBLISHED, published_at=now, updated_at=now, version=newer
         )
         count += articles.exclude(status=Article.Status.PUBLISHED).update(
-            status=Article.Status.PUBLISHED, updated_at=now
+            status=Article.Status.PUBLISHED, updated_at=now, version=newer
         )
         purge_public_caches()
     return count
@@ -40,7 +43,7 @@ def unpublish(articles):
     """Returns `articles` to draft, keeping their publication time for a later re-publish."""
     with transaction.atomic():
         count = articles.filter(status=Article.Status.PUBLISHED).update(
-            status=Article.Status.DRAFT, updated_at=timezone.now()
+            status=Article.Status.DRAFT, updated_at=timezone.now(), version=F("version") + 1
         )
         purge_public_caches()
     return count

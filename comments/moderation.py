@@ -74,7 +74,10 @@ class ModerationPolicy:
 
     def is_duplicate(self, comment):
         """The same words from the same reader on the same article, whatever became of them."""
-        same_reader = Q(fingerprint=comment.fingerprint) | Q(email__iexact=comment.email)
+        same_reader = Q(fingerprint=comment.fingerprint)
+        # An empty address (a signed-in reader without one) would match every other such reader.
+        if comment.email:
+            same_reader |= Q(email__iexact=comment.email)
         if comment.user_id:
             same_reader |= Q(user_id=comment.user_id)
         return (

@@ -35,7 +35,9 @@ def _image_attribute(tag, name, value):
     # Only images this site serves: a remote one would be a reader-tracking request, and the
     # Content-Security-Policy refuses it anyway, leaving a broken picture.
     if name == "src":
-        return value.startswith("/") and not value.startswith("//")
+        # Browsers read "/\\host" like "//host": the second character must not be a slash of
+        # either kind.
+        return value.startswith("/") and value[1:2] not in ("/", "\\")
     return name in IMAGE_ATTRIBUTES
 
 

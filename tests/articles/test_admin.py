@@ -186,3 +186,10 @@ def test_publishing_in_the_admin_refreshes_the_popular_box_at_once(
     content = client.get("/").content.decode()
     box = content[content.index("Popular posts from this blog") :]
     assert "Instant hit" in box
+
+
+def test_editors_can_close_an_article_to_comments(client, editor):
+    article = ArticleFactory()
+    client.force_login(editor)
+    page = client.get(reverse("admin:articles_article_change", args=[article.pk]))
+    assert 'name="comments_open"' in page.content.decode()

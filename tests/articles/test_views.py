@@ -227,3 +227,8 @@ def test_section_navigation_is_on_every_page(client):
     article = ArticleFactory()
     for url in ["/", article.get_absolute_url(), "/sections/business/"]:
         assert '<a href="/sections/business/"' in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize("path", ["/authors/%00/", "/authors/editor%00/", "/authors/a%2Fb/"])
+def test_impossible_usernames_are_not_found(client, path):
+    assert client.get(path).status_code == 404

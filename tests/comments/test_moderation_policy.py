@@ -244,3 +244,20 @@ def test_the_fingerprint_uses_the_configured_proxy_header(rules, rf):
 
     assert policy.client_fingerprint(one) == policy.client_fingerprint(same)
     assert policy.client_fingerprint(one) != policy.client_fingerprint(other)
+
+
+def test_readers_without_an_email_address_are_not_each_others_duplicates():
+    article = ArticleFactory()
+    first = UserFactory(email="")
+    Comment.objects.create(
+        article=article, user=first, name="First", email="", body="Thanks!", fingerprint="a" * 64
+    )
+    second = Comment(
+        article=article,
+        user=UserFactory(email=""),
+        name="Second",
+        email="",
+        body="Thanks!",
+        fingerprint="b" * 64,
+    )
+    assert not policy.is_duplicate(second)

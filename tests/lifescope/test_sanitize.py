@@ -11,6 +11,7 @@ REMOVED = [
     ('<img src="/media/x.jpg" onerror="alert(1)" alt="a">', '<img src="/media/x.jpg" alt="a">'),
     ('<img src="https://tracker.example/p.gif" alt="a">', '<img alt="a">'),
     ('<img src="//tracker.example/p.gif" alt="a">', '<img alt="a">'),
+    ('<img src="/\\tracker.example/p.gif" alt="a">', '<img alt="a">'),
     ('<img src="data:image/png;base64,AAAA" alt="a">', '<img alt="a">'),
     ("<style>body{display:none}</style><p>Text</p>", "<p>Text</p>"),
     ('<iframe src="https://evil.example"></iframe><p>Text</p>', "<p>Text</p>"),

@@ -5,15 +5,18 @@ from django.core.cache import cache
 from django.db.models import Count, Q, Value
 
 from articles.models import Article
+from lifescope import page_cache
 
 
 def related_stories(article):
     """Up to RELATED_COUNT published stories for the end of `article`, as cacheable dicts.
 
     Uses the article's prefetched tags, so a miss costs one query and a hit none. The key
-    carries `updated_at`, so retagging an article refreshes its list at once.
+    carries `updated_at`, so retagging an article refreshes its list at once, and the page-cache
+    generation, so a story unpublished elsewhere leaves every list at once.
     """
-    key = f"articles:related:{article.pk}:{article.updated_at.timestamp()}"
+    generation = page_cache.current_generation()
+    key = f"articles:related:{article.pk}:{article.updated_at.timestamp()}:{generation}"
     return cache.get_or_set(
         key, lambda: _find_related(article), settings.DISCOVERY["RELATED_CACHE_SECONDS"]
     )

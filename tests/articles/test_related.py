@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from articles.related import related_stories
+from lifescope import page_cache
 from tests.factories import (
     ArticleFactory,
     DraftArticleFactory,
@@ -59,6 +60,7 @@ def test_related_stories_cost_one_query_then_none(django_assert_num_queries):
     for n in range(10):
         ArticleFactory(section=section, tags=["A", f"t{n}"])
     article = loaded(article)
+    page_cache.current_generation()  # shared by every page; set up by the first request
 
     with django_assert_num_queries(1):
         first = related_stories(article)
@@ -82,3 +84,18 @@ def test_the_article_page_ends_with_related_stories(client):
     assert "Related stories" in related
     assert f'<a href="{other.get_absolute_url()}">Another port story</a>' in related
     assert article.get_absolute_url() not in related
+
+
+def test_a_story_unpublished_elsewhere_leaves_related_lists_at_once(
+    django_capture_on_commit_callbacks,
+):
+    from articles import services
+
+    host = ArticleFactory(tags=["Ports"])
+    neighbour = ArticleFactory(title="Harbour dues rise", tags=["Ports"])
+    assert [story["title"] for story in related_stories(host)] == ["Harbour dues rise"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.unpublish(Article.objects.filter(pk=neighbour.pk))
+
+    assert related_stories(host) == []

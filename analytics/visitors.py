@@ -1,12 +1,13 @@
-"""Who is asking: the client's address, a private visitor key, and whether it is a person."""
+"""Who is reading: a private visitor key and whether it is a person (the address: lifescope.client)."""
 
 import hashlib
-import ipaddress
 from functools import lru_cache
 
 from crawlerdetect import CrawlerDetect
 from django.conf import settings
 from django.utils import timezone
+
+from lifescope.client import client_ip
 
 # Browsers announce speculative loads; none of them is a reader yet.
 PURPOSE_HEADERS = ("HTTP_SEC_PURPOSE", "HTTP_PURPOSE", "HTTP_X_PURPOSE", "HTTP_X_MOZ")
@@ -15,42 +16,6 @@ SPECULATIVE_WORDS = ("prefetch", "prerender", "preview")
 MAX_USER_AGENT = 512
 
 _crawlers = CrawlerDetect()
-
-
-def client_ip(request):
-    """The client's address: REMOTE_ADDR, or what our own trusted proxies forwarded.
-
-    X-Forwarded-For is read right to left, skipping our proxies; the first address that is
-    not one of them is the client. Anything further left was written by the client itself.
-    """
-    remote = request.META.get("REMOTE_ADDR", "")
-    proxies = trusted_proxies(tuple(settings.ANALYTICS["TRUSTED_PROXIES"]))
-    if not _is_in(remote, proxies):
-        return remote
-    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-    for hop in reversed(hops):
-        if not _parse(hop):
-            break
-        if not _is_in(hop, proxies):
-            return hop
-    return remote
-
-
-@lru_cache(maxsize=8)
-def trusted_proxies(entries):
-    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
-
-
-def _parse(address):
-    try:
-        return ipaddress.ip_address(address)
-    except ValueError:
-        return None
-
-
-def _is_in(address, networks):
-    ip = _parse(address)
-    return ip is not None and any(ip in network for network in networks)
 
 
 def visitor_key(request, today=None):

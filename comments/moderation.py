@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from comments.models import Comment
+from lifescope.client import client_ip
 
 
 class ModerationPolicy:
@@ -133,10 +134,7 @@ class ModerationPolicy:
     def client_fingerprint(self, request):
         """A keyed hash of the client's address: stable for rate limits, useless to a thief
         without the secret key."""
-        address = request.META.get(self.config["CLIENT_IP_HEADER"], "") or ""
-        # Behind a proxy the nearest (trusted) hop appends the address it saw last.
-        address = address.split(",")[-1].strip()
-        return salted_hmac("comments.client", address, algorithm="sha256").hexdigest()
+        return salted_hmac("comments.client", client_ip(request), algorithm="sha256").hexdigest()
 
     def _blocklist_re(self):
         words = [w.strip() for w in self.config["BLOCKLIST"] if w.strip()]

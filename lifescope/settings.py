@@ -221,6 +221,12 @@ if S3_BUCKET:
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# --- Client addresses -----------------------------------------------------------------------
+# Addresses or networks of our own reverse proxies and load balancers: only they may name the
+# client in X-Forwarded-For (lifescope/client.py). View counting and comment rate limits both
+# depend on it: unset behind a balancer, every reader looks like one client.
+TRUSTED_PROXIES = env_list("LIFESCOPE_TRUSTED_PROXIES", [])
+
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -290,8 +296,6 @@ COMMENTS = {
     # Publish at once when the reader had a comment approved before (same account, or same
     # e-mail address from the same client: an address alone is too easy to borrow).
     "AUTO_APPROVE_RETURNING": env_bool("LIFESCOPE_COMMENTS_AUTO_APPROVE_RETURNING", False),
-    # The request header that holds the client's address; behind a proxy, e.g. HTTP_X_REAL_IP.
-    "CLIENT_IP_HEADER": env_str("LIFESCOPE_CLIENT_IP_HEADER", "REMOTE_ADDR"),
     # Prefix for links in notification e-mails, e.g. https://news.example.com
     "SITE_URL": env_str("LIFESCOPE_SITE_URL", ""),
 }
@@ -302,9 +306,6 @@ ANALYTICS = {
     "COUNT_VIEWS": env_bool("LIFESCOPE_COUNT_VIEWS", True),
     # A visitor re-reading an article within this many seconds counts once.
     "DEDUPE_SECONDS": env_int("LIFESCOPE_VIEW_DEDUPE_SECONDS", 30 * 60),
-    # Addresses or networks of our own reverse proxies: only they may name the client in
-    # X-Forwarded-For. Anyone else could forge it to look like many visitors.
-    "TRUSTED_PROXIES": env_list("LIFESCOPE_TRUSTED_PROXIES", []),
     # With Redis, views are counted there and `manage.py flush_views` (run every minute) moves
     # them to the database. Without it each view is written at once: the in-process cache is
     # never a buffer, because every process has its own. Its dedupe is per process too, so run

@@ -236,14 +236,19 @@ def test_moderation_can_be_limited_to_older_articles(post_comment, rules):
     assert fresh.comment_count == 1
 
 
-def test_the_fingerprint_uses_the_configured_proxy_header(rules, rf):
-    rules(CLIENT_IP_HEADER="HTTP_X_REAL_IP")
-    one = rf.get("/", HTTP_X_REAL_IP="198.51.100.1", REMOTE_ADDR="10.0.0.1")
-    same = rf.get("/", HTTP_X_REAL_IP="198.51.100.1", REMOTE_ADDR="10.0.0.2")
-    other = rf.get("/", HTTP_X_REAL_IP="198.51.100.2", REMOTE_ADDR="10.0.0.1")
+def test_behind_our_proxies_each_reader_has_their_own_fingerprint(settings, rf):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    one = rf.get("/", HTTP_X_FORWARDED_FOR="198.51.100.1", REMOTE_ADDR="10.0.0.1")
+    same = rf.get("/", HTTP_X_FORWARDED_FOR="198.51.100.1", REMOTE_ADDR="10.0.0.2")
+    other = rf.get("/", HTTP_X_FORWARDED_FOR="198.51.100.2", REMOTE_ADDR="10.0.0.1")
+    forged = rf.get("/", HTTP_X_FORWARDED_FOR="198.51.100.2", REMOTE_ADDR="203.0.113.9")
 
     assert policy.client_fingerprint(one) == policy.client_fingerprint(same)
     assert policy.client_fingerprint(one) != policy.client_fingerprint(other)
+    # Not from our proxy: the header is the client's own claim and is ignored.
+    assert policy.client_fingerprint(forged) == policy.client_fingerprint(
+        rf.get("/", REMOTE_ADDR="203.0.113.9")
+    )
 
 
 def test_readers_without_an_email_address_are_not_each_others_duplicates():

@@ -1,0 +1,43 @@
+"""Who is asking: the one place that decides a request's client address."""
+
+import ipaddress
+from functools import lru_cache
+
+from django.conf import settings
+
+
+def client_ip(request):
+    """The client's address: REMOTE_ADDR, or what our own trusted proxies forwarded.
+
+    X-Forwarded-For is read right to left, skipping our proxies (settings.TRUSTED_PROXIES);
+    the first address that is not one of them is the client. Anything further left was written
+    by the client itself, so believing it would let anyone pose as many readers.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = _networks(tuple(settings.TRUSTED_PROXIES))
+    if not _is_in(remote, proxies):
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    for hop in reversed(hops):
+        if not _parse(hop):
+            break
+        if not _is_in(hop, proxies):
+            return hop
+    return remote
+
+
+@lru_cache(maxsize=8)
+def _networks(entries):
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def _parse(address):
+    try:
+        return ipaddress.ip_address(address)
+    except ValueError:
+        return None
+
+
+def _is_in(address, networks):
+    ip = _parse(address)
+    return ip is not None and any(ip in network for network in networks)

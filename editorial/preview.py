@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Article
 
@@ -39,7 +40,18 @@ def article_for(token, max_age=None):
     article = Article.objects.for_listing().filter(pk=payload.get("id")).first()
     if article is None or article.created_at.timestamp() != payload.get("created"):
         raise InvalidPreviewLink("gone")
+    if _taken_down(article):
+        raise InvalidPreviewLink("gone")
     return article
+
+
+def _taken_down(article):
+    """Back in draft after its publication time: withdrawn, so old links must not show it."""
+    return (
+        article.status == Article.Status.DRAFT
+        and article.published_at is not None
+        and article.published_at <= timezone.now()
+    )
 
 
 def expires_in_hours():

@@ -134,6 +134,21 @@ def test_a_link_dies_with_its_article(client):
     assert "This preview is no longer available" in response.content.decode()
 
 
+def test_a_link_dies_when_the_article_is_taken_down(client):
+    from articles import services
+    from articles.models import Article
+
+    draft = DraftArticleFactory(title="Withdrawn story")
+    url = preview.preview_url(draft)
+    services.publish(Article.objects.filter(pk=draft.pk))
+    services.unpublish(Article.objects.filter(pk=draft.pk))
+
+    response = client.get(url)
+
+    assert response.status_code == 404
+    assert "Withdrawn story" not in response.content.decode()
+
+
 def test_public_articles_get_no_share_link_in_the_admin(client, editor):
     article = ArticleFactory()
     client.force_login(editor)

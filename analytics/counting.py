@@ -6,12 +6,18 @@ same article within ANALYTICS["DEDUPE_SECONDS"].
 """
 
 import enum
+import logging
+import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from analytics import buffer, storage, visitors
+from analytics.models import FallbackSighting
+
+logger = logging.getLogger(__name__)
 
 
 class Outcome(enum.Enum):
@@ -44,16 +50,33 @@ def first_read(article_id, visitor):
     """True once per visitor and article per dedupe window.
 
     cache.add is one atomic set-if-absent in Redis and in the in-process cache, so two
-    simultaneous requests of one visitor cannot both see "absent".
+    simultaneous requests of one visitor cannot both see "absent". When Redis cannot answer
+    (django-redis then returns None), a unique row in the database does the same job.
     """
-    key = f"analytics:seen:{article_id}:{visitor}"
-    return bool(cache.add(key, 1, timeout=settings.ANALYTICS["DEDUPE_SECONDS"]))
+    window = settings.ANALYTICS["DEDUPE_SECONDS"]
+    added = cache.add(f"analytics:seen:{article_id}:{visitor}", 1, timeout=window)
+    if added is None:
+        return _first_read_in_database(article_id, visitor, window)
+    return bool(added)
+
+
+def _first_read_in_database(article_id, visitor, window):
+    _, created = FallbackSighting.objects.get_or_create(
+        article_id=article_id, visitor=visitor, window=int(time.time()) // window
+    )
+    return created
 
 
 def record(article_id, day, bot=False):
-    """Adds one view (or bot hit) to the Redis buffer if there is one, else to the database."""
+    """Adds one view (or bot hit) to the Redis buffer if there is one, else to the database.
+
+    Should Redis fail, the view goes to the database directly rather than being lost.
+    """
     shared = buffer.get_buffer()
-    if shared is None:
-        storage.add_one(article_id, day, bot=bot)
-    else:
-        shared.add(article_id, day, buffer.BOT if bot else buffer.VIEW)
+    if shared is not None:
+        try:
+            shared.add(article_id, day, buffer.BOT if bot else buffer.VIEW)
+            return
+        except RedisError:
+            logger.warning("Redis is unreachable: writing a view to the database instead")
+    storage.add_one(article_id, day, bot=bot)

@@ -46,3 +46,28 @@ class FlushedBatch(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class FallbackSighting(models.Model):
+    """A visitor's read of an article, kept only while Redis (the usual dedupe) is unreachable.
+
+    `window` numbers the dedupe window the read fell in; the unique constraint makes "first read
+    in this window" one atomic insert, as `cache.add` is in Redis.
+    """
+
+    article_id = models.BigIntegerField()
+    visitor = models.CharField(max_length=64)
+    window = models.BigIntegerField()
+    seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-seen_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article_id", "visitor", "window"], name="fallback_sighting_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["seen_at"], name="fallback_sighting_age_idx")]
+
+    def __str__(self):
+        return f"{self.visitor[:8]}… read {self.article_id} in window {self.window}"

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from analytics import storage
 from analytics.buffer import get_buffer
-from analytics.models import ArticleDailyViews, FlushedBatch
+from analytics.models import ArticleDailyViews, FallbackSighting, FlushedBatch
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,10 @@ def prune_views(keep_days, today=None):
         month = following
     FlushedBatch.objects.filter(
         flushed_at__lt=timezone.now() - datetime.timedelta(days=keep_days)
+    ).delete()
+    # Sightings only matter within their dedupe window; a day is far past any window.
+    FallbackSighting.objects.filter(
+        seen_at__lt=timezone.now() - datetime.timedelta(days=1)
     ).delete()
     return removed
 

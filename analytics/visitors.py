@@ -1,4 +1,4 @@
-"""Who is reading: a private visitor key and whether it is a person (the address: lifescope.client)."""
+"""Who is reading: a private visitor key, and whether it is a person or a bot."""
 
 import hashlib
 from functools import lru_cache

@@ -1,0 +1,50 @@
+"""When Redis cannot answer, views still count, once per visitor, in the database."""
+
+import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from analytics import buffer, counting
+from analytics.models import ArticleDailyViews, FallbackSighting
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+class UnreachableCache:
+    """What django-redis answers with IGNORE_EXCEPTIONS while Redis is down."""
+
+    def add(self, *args, **kwargs):
+        return None
+
+
+class UnreachableBuffer:
+    def add(self, *args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+
+@pytest.fixture
+def redis_down(monkeypatch):
+    monkeypatch.setattr(counting, "cache", UnreachableCache())
+    monkeypatch.setattr(buffer, "get_buffer", lambda: UnreachableBuffer())
+
+
+def test_views_during_an_outage_are_written_to_the_database(read, redis_down):
+    article = ArticleFactory()
+
+    for address in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
+        assert read(article, ip=address).status_code == 200
+
+    article.refresh_from_db()
+    assert article.view_count == 3
+    assert ArticleDailyViews.objects.get(article=article).views == 3
+
+
+def test_a_reloading_visitor_still_counts_once_during_an_outage(read, redis_down):
+    article = ArticleFactory()
+
+    for _ in range(5):
+        read(article, ip="203.0.113.9")
+
+    article.refresh_from_db()
+    assert article.view_count == 1
+    assert FallbackSighting.objects.count() == 1

@@ -1,16 +1,17 @@
 from django.contrib import admin
 
+import articles.admin  # noqa: F401 - registers the article admin this module extends
 from analytics import charts
-from articles.admin import ArticleAdmin
 from articles.models import Article
 
-# articles.admin registered ArticleAdmin; this app adds readership to the same page, so the
-# dependency stays analytics -> articles.
+# This app adds readership to the article page, so the dependency stays analytics -> articles.
+# Like editorial, it extends whichever admin is registered, so the apps' order cannot drop one.
+RegisteredArticleAdmin = type(admin.site.get_model_admin(Article))
 admin.site.unregister(Article)
 
 
 @admin.register(Article)
-class ArticleReadershipAdmin(ArticleAdmin):
+class ArticleReadershipAdmin(RegisteredArticleAdmin):
     """The article form, plus a chart of human views and bot hits over the last 30 days.
 
     Whoever may open an article in the admin (the Editors group) sees its readership: the

@@ -39,7 +39,7 @@ class Entry(NamedTuple):
 
 def candidates(now=None):
     """What may be ranked anywhere: published articles that editors have not excluded."""
-    return Article.objects.published(now).filter(popular_excluded=False)
+    return Article.objects.rankable(now)
 
 
 def day_weights(window, now=None):

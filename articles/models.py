@@ -40,6 +40,10 @@ class ArticleQuerySet(models.QuerySet):
         """The only gate for what readers may see: published, and its time has come."""
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
+    def rankable(self, now=None):
+        """What any popularity ranking may list: published, and not excluded by an editor."""
+        return self.published(now).filter(popular_excluded=False)
+
     def for_listing(self):
         """Loads what an article card shows, in a fixed number of queries."""
         return self.select_related("section", "author").prefetch_related("tags")

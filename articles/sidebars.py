@@ -27,8 +27,7 @@ def _rank_popular_posts():
     """Editors' pins first, then the most viewed; excluded articles never."""
     count = settings.LIFESCOPE["POPULAR_POSTS_COUNT"]
     eligible = (
-        Article.objects.published()
-        .filter(popular_excluded=False)
+        Article.objects.rankable()
         .most_viewed()
         .only("title", "slug", "hero_image", "hero_alt", "hero_width", "hero_height")
     )

@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.db import connections
 from django.db.models import Case, F, Func, IntegerField, Q, Value, When
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import escape, strip_tags
@@ -522,6 +522,8 @@ def connect_signals():
     post_delete.connect(_article_deleted, sender=Article, dispatch_uid="search-article-deleted")
     m2m_changed.connect(_tags_changed, sender=TaggedItem, dispatch_uid="search-tags-changed")
     post_save.connect(_tag_renamed, sender=Tag, dispatch_uid="search-tag-renamed")
+    pre_delete.connect(_tag_deleting, sender=Tag, dispatch_uid="search-tag-deleting")
+    post_delete.connect(_tag_deleted, sender=Tag, dispatch_uid="search-tag-deleted")
 
 
 def _article_saved(sender, instance, raw=False, update_fields=None, using="default", **kwargs):
@@ -543,3 +545,13 @@ def _tag_renamed(sender, instance, created=False, raw=False, using="default", **
     if not created and not raw:
         tagged = Article.objects.using(using).filter(tags=instance).values_list("pk", flat=True)
         index_articles(list(tagged), using)
+
+
+def _tag_deleting(sender, instance, using="default", **kwargs):
+    # Deleting a tag removes its links by cascade, which sends no m2m_changed: note who had it.
+    tagged = Article.objects.using(using).filter(tags=instance).values_list("pk", flat=True)
+    instance._search_reindex = list(tagged)
+
+
+def _tag_deleted(sender, instance, using="default", **kwargs):
+    index_articles(getattr(instance, "_search_reindex", []), using)

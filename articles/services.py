@@ -23,6 +23,11 @@ def _purge():
     page_cache.bump()
 
 
+def tag_changed(sender, **kwargs):
+    """A renamed or deleted tag changes every page that lists it."""
+    purge_public_caches()
+
+
 def publish(articles, now=None):
     """Publishes `articles`; those without a time go out now, scheduled ones keep theirs."""
     now = now or timezone.now()

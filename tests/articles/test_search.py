@@ -319,3 +319,14 @@ def test_a_standfirst_match_ranks_above_a_body_only_match(client):
     )  # fmt: skip
 
     assert titles(client.get("/search/", {"q": "lava"})) == ["Island", "Harbour"]
+
+
+def test_deleting_a_tag_takes_it_out_of_search():
+    from taggit.models import Tag
+
+    ArticleFactory(title="Harbour dues", tags=["Lighthouses"])
+    assert [hit.article.title for hit in search.search("lighthouses")[0:10]] == ["Harbour dues"]
+
+    Tag.objects.get(name="Lighthouses").delete()
+
+    assert list(search.search("lighthouses")[0:10]) == []

@@ -37,3 +37,22 @@ def test_saving_a_loaded_article_keeps_counts_made_meanwhile():
         15,
         3,
     )
+
+
+def test_renaming_or_deleting_a_tag_retires_cached_pages(django_capture_on_commit_callbacks):
+    from taggit.models import Tag
+
+    from lifescope import page_cache
+
+    ArticleFactory(tags=["Ports"])
+    tag = Tag.objects.get(name="Ports")
+    before = page_cache.current_generation()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tag.name = "Harbours"
+        tag.save()
+    renamed = page_cache.current_generation()
+    with django_capture_on_commit_callbacks(execute=True):
+        tag.delete()
+
+    assert before != renamed != page_cache.current_generation()

@@ -35,7 +35,9 @@ pytestmark = [
         not (os.environ.get("DATABASE_URL", "").startswith("postgres") and settings.REDIS_URL),
         reason="needs DATABASE_URL (PostgreSQL) and REDIS_URL: state shared between processes",
     ),
-    pytest.mark.django_db(transaction=True),
+    # serialized_rollback brings back the roles that migrations create, which an earlier
+    # transactional test's flush wipes.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 

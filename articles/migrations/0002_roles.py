@@ -1,7 +1,8 @@
 """Creates the newsroom roles with exactly the permissions each needs."""
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from lifescope import roles
 
 EDITOR_PERMISSIONS = {
     "articles": [
@@ -14,20 +15,10 @@ EDITOR_PERMISSIONS = {
 
 
 def create_roles(apps, schema_editor):
-    # Permissions are normally created after all migrations; the groups need them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    editors, _ = Group.objects.get_or_create(name="Editors")
-    Group.objects.get_or_create(name="Moderators")
     for app_label, codenames in EDITOR_PERMISSIONS.items():
-        editors.permissions.add(
-            *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
-        )
+        roles.grant(apps, "Editors", app_label, codenames)
+    # Moderators get their permissions from the comments app's own migration.
+    apps.get_model("auth", "Group").objects.get_or_create(name="Moderators")
 
 
 def remove_roles(apps, schema_editor):

@@ -29,6 +29,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from benchmarks.servers import prepare, server_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
 # Every request a new visitor, so view counting on a cache hit does what it does in production.
@@ -74,7 +76,7 @@ def main():
         raise SystemExit("wrk is needed: apt-get install wrk")
 
     var_dir = Path(tempfile.mkdtemp(prefix="lifescope-pages-"))
-    env = environment(var_dir)
+    env = server_environment(var_dir, "lifescope-bench-pages")
     os.environ.update(env)
     prepare(env)
     urls = create_content()
@@ -230,31 +232,6 @@ def milliseconds(text):
 def rss_mb(pid):
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
-
-
-def environment(var_dir):
-    return {
-        "DJANGO_SETTINGS_MODULE": "lifescope.settings",
-        "DJANGO_SECRET_KEY": "benchmark-only-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "LIFESCOPE_VAR_DIR": str(var_dir),
-        "LIFESCOPE_TRUSTED_PROXIES": "127.0.0.1",
-        "LIFESCOPE_CACHE_PREFIX": "lifescope-bench-pages",
-    }
-
-
-def prepare(env):
-    manage = [sys.executable, "manage.py"]
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        subprocess.run(
-            manage + command, cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True
-        )
-    import django
-
-    django.setup()
 
 
 def create_content():

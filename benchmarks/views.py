@@ -27,6 +27,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from benchmarks.servers import prepare, server_environment
+
 ROOT = Path(__file__).resolve().parent.parent
 BROWSER = (
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -43,7 +45,7 @@ def main():
     args = parser.parse_args()
 
     var_dir = Path(tempfile.mkdtemp(prefix="lifescope-bench-"))
-    env = server_environment(var_dir)
+    env = server_environment(var_dir, "lifescope-bench")
     os.environ.update(env)
     prepare(env)
     article_paths = create_articles()
@@ -110,31 +112,6 @@ def in_process_costs(path, samples=300):
         assert count_response(request, HttpResponse(), article_id) == Outcome.VIEW
         counts.append(time.perf_counter() - started)
     return statistics.median(pages) * 1000, statistics.median(counts) * 1000
-
-
-def server_environment(var_dir):
-    return {
-        "DJANGO_SETTINGS_MODULE": "lifescope.settings",
-        "DJANGO_SECRET_KEY": "benchmark-only-0123456789abcdefghijklmnopqrstuvwxyz-ABCDEFGHIJ",
-        "DJANGO_DEBUG": "0",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "0",
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "LIFESCOPE_VAR_DIR": str(var_dir),
-        "LIFESCOPE_TRUSTED_PROXIES": "127.0.0.1",
-        "LIFESCOPE_CACHE_PREFIX": "lifescope-bench",
-    }
-
-
-def prepare(env):
-    manage = [sys.executable, "manage.py"]
-    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"]):
-        subprocess.run(
-            manage + command, cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True
-        )
-    import django
-
-    django.setup()
 
 
 def create_articles():

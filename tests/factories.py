@@ -14,6 +14,10 @@ from articles.models import Article, Section
 fake = Faker()
 
 
+def hours_ago(hours):
+    return timezone.now() - timedelta(hours=hours)
+
+
 def image_bytes(size=(120, 80), image_format="JPEG", colour=(200, 30, 30)):
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, image_format)

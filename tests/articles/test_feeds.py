@@ -1,8 +1,6 @@
 import xml.etree.ElementTree as ET
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from tests.factories import (
     ArticleFactory,
@@ -11,6 +9,7 @@ from tests.factories import (
     EditorFactory,
     ScheduledArticleFactory,
     SectionFactory,
+    hours_ago,
 )
 
 pytestmark = pytest.mark.django_db
@@ -18,10 +17,6 @@ pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
 DC = "{http://purl.org/dc/elements/1.1/}"
-
-
-def hours_ago(hours):
-    return timezone.now() - timedelta(hours=hours)
 
 
 def rss_items(client, url):

@@ -1,7 +1,4 @@
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from articles.models import Article
 from articles.related import related_stories
@@ -11,13 +8,10 @@ from tests.factories import (
     DraftArticleFactory,
     ScheduledArticleFactory,
     SectionFactory,
+    hours_ago,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def hours_ago(hours):
-    return timezone.now() - timedelta(hours=hours)
 
 
 def loaded(article):

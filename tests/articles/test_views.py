@@ -1,7 +1,4 @@
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from tests.factories import (
     ArticleFactory,
@@ -11,13 +8,10 @@ from tests.factories import (
     SectionFactory,
     StaffFactory,
     UserFactory,
+    hours_ago,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def hours_ago(hours):
-    return timezone.now() - timedelta(hours=hours)
 
 
 def test_front_page_leads_with_the_newest_featured_story(client):

@@ -20,6 +20,7 @@ import logging
 import math
 import posixpath
 import warnings
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -41,8 +42,8 @@ def store_upload(image):
     """Check a new upload, strip its metadata and store it; return its upright (width, height).
 
     Returns None when `image` is empty or already stored. Raises ValidationError before
-    anything is stored. Only the header is checked here (the admin form has decoded every
-    pixel already); the pixels are decoded only when the picture must be turned upright.
+    anything is stored. Only the header is checked here (the admin form has read the whole
+    file already); the pixels are decoded only when the picture must be turned upright.
     """
     if not image or image._committed:
         return None
@@ -93,7 +94,8 @@ def renew_after_commit(instance, field_name, record_name):
         else:
             discard(storage, record)
 
-    transaction.on_commit(build)
+    # Robust: whatever fails after the commit is logged; the editor's save has succeeded.
+    transaction.on_commit(build, robust=True)
 
 
 def discard_after_commit(instance, field_name, record, original=False):
@@ -109,7 +111,7 @@ def discard_after_commit(instance, field_name, record, original=False):
         if original:
             storage.delete(name)
 
-    transaction.on_commit(delete)
+    transaction.on_commit(delete, robust=True)
 
 
 def discard(storage, record):
@@ -250,26 +252,17 @@ def _opened(content, name):
     return image
 
 
-class _readable:
+@contextmanager
+def _readable(name):
     """Turns Pillow's ways of refusing a file into one ValidationError naming it."""
-
-    def __init__(self, name):
-        self.name = name
-        self.warnings = warnings.catch_warnings()
-
-    def __enter__(self):
-        self.warnings.__enter__()
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-
-    def __exit__(self, kind, error, traceback):
-        self.warnings.__exit__(kind, error, traceback)
-        if kind in (Image.DecompressionBombWarning, Image.DecompressionBombError):
-            raise ValidationError(f"{self.name} has too many pixels to be processed safely.")
-        if kind is not None and issubclass(
-            kind, (UnidentifiedImageError, OSError, SyntaxError, ValueError)
-        ):
-            raise ValidationError(f"{self.name} is not a readable image.") from None
-        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            yield
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise ValidationError(f"{name} has too many pixels to be processed safely.") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationError(f"{name} is not a readable image.") from None
 
 
 def _rendition_base(image):

@@ -364,9 +364,13 @@ EDITORIAL = {
     # A shared preview link works without logging in for this long; edits made meanwhile show
     # through it, so a colleague always sees the current draft.
     "PREVIEW_LINK_MAX_AGE": env_int("LIFESCOPE_PREVIEW_LINK_MAX_AGE", 3 * 24 * 60 * 60),
-    # Hero renditions, made once at upload; none is wider than the original.
+    # Hero renditions, made once after the upload is saved; none is wider than the original.
     "RENDITION_WIDTHS": (480, 800, 1200, 1600),
     "RENDITION_QUALITY": {"WEBP": 78, "JPEG": 80},
+    # Each rendition's most bytes: a grainy photo steps its quality down, not below the floor
+    # (where a very grainy, tall picture may stay over budget).
+    "RENDITION_MAX_BYTES": 300 * 1024,
+    "RENDITION_MIN_QUALITY": {"WEBP": 30, "JPEG": 35},
 }
 
 # --- Lifescope ------------------------------------------------------------------------------

@@ -1,3 +1,5 @@
+import socket
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -34,3 +36,29 @@ def count_queries():
         return response, len(queries)
 
     return fetch
+
+
+@pytest.fixture
+def redis_unreachable(settings):
+    """The cache is a Redis that refuses every connection, reached through django-redis with
+    IGNORE_EXCEPTIONS as in production: reads miss, writes vanish, `add` and `incr` answer
+    None, and a raw client (the view buffer's) raises. `redis_unreachable.restore()` brings the
+    suite's own cache back, as when Redis returns.
+    """
+    own_caches = settings.CACHES
+    with socket.socket() as probe:  # a port nothing listens on once the probe is closed
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "IGNORE_EXCEPTIONS": True},
+        }
+    }
+
+    class Outage:
+        def restore(self):
+            settings.CACHES = own_caches
+
+    return Outage()

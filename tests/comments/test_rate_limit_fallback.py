@@ -75,7 +75,7 @@ def test_counting_returns_to_redis_when_it_comes_back(post_comment, rules, redis
     assert post_comment(article, body="During the outage").status_code == 302
     assert RateLimitWindow.objects.get().attempts == 1
 
-    redis_unreachable.restore()
+    redis_unreachable.end()
     statuses = [post_comment(article, body=f"After it, {n}").status_code for n in range(3)]
 
     # The cache starts a fresh count; the database row is left alone.

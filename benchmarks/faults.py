@@ -2,7 +2,8 @@
 
     python -m benchmarks.faults [--seconds 10] [SCENARIO ...]
 
-Scenarios (all by default): kill-worker-sqlite, kill-worker-postgres, redis, postgres.
+Scenarios (all by default): kill-worker-sqlite, kill-worker-postgres, redis, redis-aof,
+postgres.
 Each runs in a fresh process with servers of its own, so it is safe on a shared machine: a
 temporary SQLite file (the embedded default), or a private PostgreSQL cluster (initdb) and a
 private redis-server, each on a free loopback port. Only those are stopped and restarted.
@@ -31,11 +32,13 @@ import tempfile
 import threading
 import time
 import urllib.parse
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import timedelta
 from http.client import HTTPConnection
 from pathlib import Path
+from typing import NamedTuple
 
 from benchmarks.pages import BROWSER, Server
 from benchmarks.private_servers import PrivatePostgres, PrivateRedis
@@ -65,19 +68,27 @@ def restart_postgres(servers, gunicorn):
     servers["postgres"].start()
 
 
-# name: (what happens, fault, runs on PostgreSQL and Redis)
+class Scenario(NamedTuple):
+    title: str
+    fault: Callable
+    servers: str  # "sqlite": the embedded default; "redis": PostgreSQL and Redis
+    redis_persists: bool = False  # an append-only file, fsynced on every write
+
+
+REDIS_DOWN = f"Redis killed (SIGKILL), back after {REDIS_DOWN_SECONDS} s"
 SCENARIOS = {
-    "kill-worker-sqlite": ("worker killed with SIGKILL, SQLite (embedded)", kill_worker, False),
-    "kill-worker-postgres": ("worker killed with SIGKILL, PostgreSQL + Redis", kill_worker, True),
-    "redis": (
-        f"Redis killed (SIGKILL), back after {REDIS_DOWN_SECONDS} s, PostgreSQL + Redis",
-        stop_redis,
-        True,
+    "kill-worker-sqlite": Scenario("worker killed with SIGKILL, SQLite", kill_worker, "sqlite"),
+    "kill-worker-postgres": Scenario(
+        "worker killed with SIGKILL, PostgreSQL + Redis", kill_worker, "redis"
     ),
-    "postgres": (
+    "redis": Scenario(f"{REDIS_DOWN}, no persistence", stop_redis, "redis"),
+    "redis-aof": Scenario(
+        f"{REDIS_DOWN}, appendonly yes + appendfsync always", stop_redis, "redis", True
+    ),
+    "postgres": Scenario(
         f"PostgreSQL stopped for {POSTGRES_DOWN_SECONDS} s and started, PostgreSQL + Redis",
         restart_postgres,
-        True,
+        "redis",
     ),
 }
 
@@ -102,7 +113,7 @@ def main():
 
 
 def run_scenario(name, seconds):
-    title, fault, shared_state = SCENARIOS[name]
+    scenario = SCENARIOS[name]
     workdir = Path(tempfile.mkdtemp(prefix=f"lifescope-faults-{name}-"))
     for variable in ("DATABASE_URL", "REDIS_URL"):
         os.environ.pop(variable, None)
@@ -114,9 +125,10 @@ def run_scenario(name, seconds):
     servers = {}
     with ExitStack() as stack:
         stack.callback(shutil.rmtree, workdir, ignore_errors=True)
-        if shared_state:
+        if scenario.servers == "redis":
             servers["postgres"] = stack.enter_context(PrivatePostgres())
-            servers["redis"] = stack.enter_context(PrivateRedis(workdir))
+            redis = PrivateRedis(workdir, persists=scenario.redis_persists)
+            servers["redis"] = stack.enter_context(redis)
             env["DATABASE_URL"] = servers["postgres"].url
             env["REDIS_URL"] = servers["redis"].url
         os.environ.update(env)
@@ -124,7 +136,7 @@ def run_scenario(name, seconds):
         article, token = fresh_article()
         with Server(env, workdir, {"WEB_CONCURRENCY": "3"}) as gunicorn:
             load = Load(gunicorn.port, article, token)
-            load.run(seconds, lambda: fault(servers, gunicorn))
+            load.run(seconds, lambda: scenario.fault(servers, gunicorn))
             after = load.after_the_fault()
         subprocess.run(
             [sys.executable, "manage.py", "flush_views", "--no-rankings"],
@@ -136,7 +148,7 @@ def run_scenario(name, seconds):
         from django.db import connection
 
         connection.close()  # PostgreSQL may have restarted under it
-        report(title, article, load, after, lost_with_redis=fault is stop_redis)
+        report(scenario.title, article, load, after, redis_killed=scenario.fault is stop_redis)
     return 0
 
 
@@ -277,7 +289,7 @@ def fresh_article():
     return article, form_token(article, now=timezone.now() - timedelta(seconds=60))
 
 
-def report(title, article, load, after, lost_with_redis):
+def report(title, article, load, after, redis_killed):
     from django.db.models import Count, Sum
 
     from articles.models import Article
@@ -327,7 +339,7 @@ def report(title, article, load, after, lost_with_redis):
     )
     # Views a killed Redis took with it: buffered since the last flush before the fault.
     buffered = 0
-    if lost_with_redis:
+    if redis_killed:
         last_flush = max((at for at in load.flushed_at if at < load.fault_at), default=0)
         buffered = sum(1 for o in views if o[2] == 200 and last_flush <= o[4] <= load.fault_at)
     verdict = "exact" if ok_views == recorded else "in flight only"

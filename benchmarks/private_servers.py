@@ -33,17 +33,24 @@ def wait_for_port(port, seconds=30):
 
 
 class PrivateRedis:
-    """redis-server in the foreground, no persistence: a stop loses everything, as a crash does."""
+    """redis-server in the foreground. Without persistence a kill loses everything it held;
+    with `persists` it writes an append-only file, fsynced on every write, and reloads it."""
 
-    def __init__(self, workdir):
+    def __init__(self, workdir, persists=False):
         self.port = free_port()
-        self.log = Path(workdir) / "redis.log"
+        self.workdir = Path(workdir)
+        self.log = self.workdir / "redis.log"
+        self.persists = persists
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process = None
 
     def start(self):
         command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-                   "--save", "", "--appendonly", "no", "--daemonize", "no"]  # fmt: skip
+                   "--save", "", "--daemonize", "no", "--dir", str(self.workdir)]  # fmt: skip
+        if self.persists:
+            command += ["--appendonly", "yes", "--appendfsync", "always"]
+        else:
+            command += ["--appendonly", "no"]
         self.process = subprocess.Popen(
             command, stdout=self.log.open("a"), stderr=subprocess.STDOUT
         )

@@ -180,3 +180,13 @@ def test_an_edit_made_while_redis_was_unreachable_shows_when_it_returns_with_old
     redis_unreachable.end()
 
     assert b"Comet seen again" in visit("/articles/comet/").content
+
+
+def test_healthz_tells_the_balancer_the_cache_is_failing(redis_unreachable, client):
+    # What a balancer probing /healthz sees during the outage (the README says what to do).
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "failing", "database": "ok", "cache": "failing"}
+    redis_unreachable.end()
+    assert client.get("/healthz").status_code == 200

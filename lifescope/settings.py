@@ -268,8 +268,11 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
+    "filters": {"once_per_interval": {"()": "lifescope.log_filters.OncePerInterval"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # django-redis logs every cache call it gives up on; one line per burst says it as well.
+    "loggers": {"django_redis.cache": {"filters": ["once_per_interval"]}},
 }
 
 # --- Comments -------------------------------------------------------------------------------

@@ -7,15 +7,16 @@ the article's status, publication time and section.
 
 Ranking is in two tiers. Stories whose headline matches come first, by `ts_rank`: a title
 match above a standfirst or tag match, all of them above a body-only match. Body-only matches
-follow, newest first. Only the newest `COUNT_LIMIT` headline matches are ranked: the count
-stops there, so no page a reader can reach shows more, and however common a word is, ranking
-costs the same. The body tier walks the `published_at` index and stops at the page.
+follow, newest first. The count reads at most `COUNT_LIMIT` + 1 matches; when that is all of
+them, it ranks them too and a page is a slice of that list. With more, only the newest
+`COUNT_LIMIT` headline matches are ranked (no page a reader can reach shows more), so ranking
+costs the same however common a word is, and the body tier is read newest first to the page.
 
 Phrases: the document's GIN index knows which stories hold each word, not where, so a phrase
-must be checked against word positions in the document itself (kilobytes, stored out of line).
-For a phrase of common words ("market minister") that was most stories. The `pairs` GIN index
-knows which stories hold each adjacent pair, so only stories with the phrase's pairs (about
-the stories with the phrase) have their positions checked; every match is still checked.
+would be checked against word positions in each candidate's document (kilobytes, out of
+line): for a phrase of common words ("market minister"), most stories. The `pairs` GIN index
+knows which stories hold each adjacent pair, which decides a two-word phrase and narrows a
+longer one to about the stories that have it before their positions are checked.
 """
 
 import html

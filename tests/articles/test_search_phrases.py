@@ -1,7 +1,8 @@
-"""Phrases, stop words and the order of results across pages, on each database's own search.
+"""Phrases, stop words, the order of results across pages and the cost of a search page, on
+each database's own search.
 
-On PostgreSQL a phrase is found through the index of adjacent word pairs and then checked
-against word positions; these tests hold that to what a reader expects of quotes.
+On PostgreSQL a phrase is found through the index of adjacent word pairs, and a longer one is
+checked against word positions; these tests hold that to what a reader expects of quotes.
 """
 
 from datetime import timedelta
@@ -130,3 +131,23 @@ def test_a_phrase_search_costs_the_same_queries_for_few_and_many_matches(client,
 
     assert len(response.context["hits"]) == 10
     assert few == many
+
+
+def test_past_the_count_limit_the_queries_stop_growing(client, count_queries, monkeypatch):
+    """Up to the limit the count's rows are the ranked list; past it the page is one more
+    query, whatever the number of matches."""
+    monkeypatch.setattr(type(search.get_backend()), "COUNT_LIMIT", 5)
+    for n in range(3):
+        ArticleFactory(title=f"Geyser {n}", tags=["Iceland"])
+    client.get("/search/", {"q": "geyser"})  # warms the sidebar caches
+    _, few = count_queries(client, "/search/?q=geyser")
+    for n in range(9):
+        ArticleFactory(title=f"Geyser report {n}", tags=["Iceland"])
+    _, many = count_queries(client, "/search/?q=geyser")
+    for n in range(20):
+        ArticleFactory(title=f"Geyser news {n}", tags=["Iceland"])
+
+    response, more = count_queries(client, "/search/?q=geyser")
+
+    assert "5+ stories found" in response.content.decode()
+    assert few <= many == more <= few + 1

@@ -109,7 +109,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Page queries are short: parallel workers only add latency when many requests run at once,
-    # and articles/search.py relies on a serial Append to read its ranking tiers in order.
+    # and articles/search/postgres.py relies on a serial Append to read its ranking tiers in order.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         "-c max_parallel_workers_per_gather=0"
     )

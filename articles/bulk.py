@@ -93,7 +93,12 @@ class RowWriter:
             if not field.primary_key and field not in given
         ]
         self.columns = [field.column for field in given + self.defaults]
-        self.adapters = [self._adapter(field) for field in given]
+        # psycopg sends dates and times as they are; SQLite stores them as Django's text.
+        self.adapters = [
+            (position, adapter)
+            for position, adapter in enumerate(map(self._adapter, given))
+            if adapter and connection.vendor != "postgresql"
+        ]
 
     def _adapter(self, field):
         kind = field.get_internal_type()
@@ -121,10 +126,13 @@ class RowWriter:
         return written
 
     def _adapt(self, row):
-        return tuple(
-            adapt(value) if adapt and value is not None else value
-            for value, adapt in zip(row, self.adapters, strict=True)
-        )
+        if not self.adapters:
+            return row
+        row = list(row)
+        for position, adapt in self.adapters:
+            if row[position] is not None:
+                row[position] = adapt(row[position])
+        return tuple(row)
 
     def _flush(self, buffer):
         if not buffer:

@@ -12,6 +12,7 @@ from articles import search
 from articles.bulk import Plan
 from articles.models import Article
 from comments.models import Comment
+from lifescope.sanitize import plain_text_to_html
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,8 @@ def test_each_article_carries_the_totals_of_its_own_rows():
         (a.approved, viewed.get(a.pk, 0)) for a in articles
     ]
     assert Comment.objects.pending().exists()
+    sample = Comment.objects.order_by("?").first()
+    assert sample.body_html == plain_text_to_html(sample.body)
     drafts = Article.objects.filter(status=Article.Status.DRAFT)
     assert not Comment.objects.filter(article__in=drafts).exists()
     assert not ArticleDailyViews.objects.filter(article__in=drafts).exists()

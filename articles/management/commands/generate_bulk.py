@@ -41,7 +41,7 @@ ARTICLE_FIELDS = [
 ]
 COMMENT = "Generated comment {}: a reader's view, plainly put."
 APPROVED, PENDING = Comment.Status.APPROVED.value, Comment.Status.PENDING.value
-SQLITE_CACHE_KIB = 512 * 1024
+SQLITE_CACHE_KIB = 256 * 1024
 BIG_TABLES = ("articles_article", "taggit_taggeditem", "comments_comment")
 
 

@@ -51,7 +51,7 @@ def _find_related(article):
             .values("object_id")[:RECENT_PER_SOURCE]
         )
         nearby |= Q(pk__in=recent_with_tag)
-    candidates = published.exclude(pk=article.pk).filter(nearby)
+    candidates = Article.objects.filter(nearby).exclude(pk=article.pk).passing(published)
     if tag_ids:
         shares_tag = Q(tags__in=tag_ids)
         candidates = candidates.annotate(

@@ -158,6 +158,14 @@ class Article(models.Model):
                 fields=["featured", "status", "-published_at"], name="article_featured_idx"
             ),
             models.Index(fields=["status", "-view_count"], name="article_popular_idx"),
+            # The popular box, read from the top (articles.sidebars): every article by views,
+            # and the few that editors pinned.
+            models.Index(fields=["-view_count", "-published_at", "-id"], name="article_views_idx"),
+            models.Index(
+                fields=["-view_count", "-published_at", "-id"],
+                condition=models.Q(popular_pinned=True),
+                name="article_pinned_idx",
+            ),
         ]
 
     def __str__(self):

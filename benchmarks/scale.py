@@ -14,7 +14,7 @@ boxes and rankings warm, as on a busy site where one request a minute refreshes 
 the median and 90th percentile of --samples renders, and each query the page ran, timed alone,
 with its plan (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite). "article" is
 the newest published stories, a different one each render, with their related-stories lists
-computed afresh; "article, warm" renders them again with those lists cached. The refreshes that
+computed afresh; "article (warm)" renders them again with those lists cached. The refreshes that
 run off the page path (the popular box, rankings) are timed apart. With --compare, a table of
 two saved runs per page and the ratio, against the 1.5x target.
 """
@@ -87,11 +87,11 @@ def measure(samples, plans, only=None):
     pages = {  # name: (the URLs rendered in turn, the URL whose queries are shown)
         "front": (["/"], "/"),
         "article": (stories, spare.get_absolute_url()),
-        "article, warm": (stories, stories[0]),
+        "article (warm)": (stories, stories[0]),
         "tag": ([f"/tags/{tag.slug}/"], f"/tags/{tag.slug}/"),
         "popular": (["/popular/"], "/popular/"),
         "search": (["/search/?q=generated+story"], "/search/?q=generated+story"),
-        "search, one hit": ([f"/search/?q={number}"], f"/search/?q={number}"),
+        "search (one hit)": ([f"/search/?q={number}"], f"/search/?q={number}"),
     }
     for name, (urls, shown) in pages.items():
         if only and name not in only:

@@ -126,7 +126,9 @@ def popular(window, limit=None):
     """The ranked articles of `window` for a page, loaded in one query (none when empty)."""
     limit = limit or settings.ANALYTICS["POPULAR_PAGE_SIZE"]
     ranked = ranking(window)
-    articles = candidates().select_related("section", "author").in_bulk([pk for pk, _ in ranked])
+    ids = [pk for pk, _ in ranked]
+    ranked_now = Article.objects.filter(pk__in=ids).passing(candidates())
+    articles = ranked_now.select_related("section", "author").in_bulk(ids)
     return [Entry(articles[pk], score) for pk, score in ranked if pk in articles][:limit]
 
 

@@ -1,11 +1,18 @@
 """Stories to read next: those sharing the most tags, then the same section, newest first."""
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Q, Value
+from taggit.models import TaggedItem
 
 from articles.models import Article
 from lifescope import page_cache
+
+# Candidates come from this many of the newest articles of each tag and of the section, so a
+# cache miss reads a bounded slice of each index however large the archive grows.
+RECENT_PER_SOURCE = 100
 
 
 def related_stories(article):
@@ -23,15 +30,42 @@ def related_stories(article):
 
 
 def _find_related(article):
+    """Ranks the recent neighbours of `article`: newest in its section and under each tag.
+
+    A tag's newest articles are taken by id (taggeditem_tag_recent_idx, migration 0007), which
+    follows the order stories were written in; ranking among them is by shared tags, then
+    publication time.
+    """
     tag_ids = [tag.pk for tag in article.tags.all()]
-    candidates = Article.objects.published().exclude(pk=article.pk)
+    published = Article.objects.published()
+    content_type = ContentType.objects.get_for_model(Article)
+    sources = [
+        published.filter(section_id=article.section_id)
+        .order_by("-published_at", "-id")
+        .values("pk")[:RECENT_PER_SOURCE],
+        *(
+            TaggedItem.objects.filter(tag_id=tag_id, content_type=content_type)
+            .order_by("-object_id")
+            .values("object_id")[:RECENT_PER_SOURCE]
+            for tag_id in tag_ids
+        ),
+    ]
+    if connection.features.supports_slicing_ordering_in_compound:
+        # PostgreSQL reads "id IN (a) OR id IN (b)" by scanning every article; a UNION of
+        # the sources is a few hundred ids to look up.
+        nearby = Q(pk__in=sources[0].union(*sources[1:], all=True))
+    else:
+        nearby = Q()
+        for source in sources:
+            nearby |= Q(pk__in=source)
+    candidates = Article.objects.filter(nearby).exclude(pk=article.pk).passing(published)
     if tag_ids:
         shares_tag = Q(tags__in=tag_ids)
-        candidates = candidates.filter(shares_tag | Q(section_id=article.section_id)).annotate(
+        candidates = candidates.annotate(
             shared_tags=Count("tags", filter=shares_tag, distinct=True)
         )
     else:
-        candidates = candidates.filter(section_id=article.section_id).annotate(shared_tags=Value(0))
+        candidates = candidates.annotate(shared_tags=Value(0))
     candidates = (
         candidates.select_related("section")
         .only("title", "slug", "published_at", "section__name", "section__slug", "hero_image")

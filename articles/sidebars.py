@@ -26,9 +26,11 @@ def section_links():
 def _rank_popular_posts():
     """Editors' pins first, then the most viewed; excluded articles never."""
     count = settings.LIFESCOPE["POPULAR_POSTS_COUNT"]
+    # Walks the view-count indexes from the top and checks each article against the gate,
+    # so a refresh reads about `count` rows however many articles there are.
     eligible = (
-        Article.objects.rankable()
-        .most_viewed()
+        Article.objects.most_viewed()
+        .passing(Article.objects.rankable())
         .only("title", "slug", "hero_image", "hero_alt", "hero_width", "hero_height")
     )
     ranked = list(eligible.filter(popular_pinned=True)[:count])

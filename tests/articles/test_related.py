@@ -93,3 +93,18 @@ def test_a_story_unpublished_elsewhere_leaves_related_lists_at_once(
         services.unpublish(Article.objects.filter(pk=neighbour.pk))
 
     assert related_stories(host) == []
+
+
+def test_candidates_are_the_newest_of_each_tag_and_of_the_section(monkeypatch):
+    # Two per source here; RECENT_PER_SOURCE keeps a miss bounded on a large archive.
+    monkeypatch.setattr("articles.related.RECENT_PER_SOURCE", 2)
+    world, sport = SectionFactory(slug="world"), SectionFactory(slug="sport")
+    article = ArticleFactory(section=world, tags=["Ports"])
+    ArticleFactory(title="Older port story", section=sport, tags=["Ports"])
+    for n in range(2):
+        ArticleFactory(title=f"Newer port story {n}", section=sport, tags=["Ports"])
+    ArticleFactory(title="Same section", section=world, published_at=hours_ago(3))
+
+    titles = {story["title"] for story in related_stories(loaded(article))}
+
+    assert titles == {"Newer port story 0", "Newer port story 1", "Same section"}

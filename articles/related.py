@@ -32,7 +32,7 @@ def related_stories(article):
 def _find_related(article):
     """Ranks the recent neighbours of `article`: newest in its section and under each tag.
 
-    A tag's newest articles are taken by id (taggeditem_tag_recent_idx, migration 0007), which
+    A tag's newest articles are taken by id (taggeditem_tag_recent_idx, migration 0008), which
     follows the order stories were written in; ranking among them is by shared tags, then
     publication time.
     """

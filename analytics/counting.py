@@ -11,10 +11,9 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
 from redis.exceptions import RedisError
 
-from analytics import buffer, storage, visitors
+from analytics import buffer, filebuffer, recent, scheduling, storage, visitors
 from analytics.models import FallbackSighting
 
 logger = logging.getLogger(__name__)
@@ -36,7 +35,7 @@ def count_response(request, response, article_id):
     user = getattr(request, "user", None)
     if user is not None and user.is_staff:
         return Outcome.IGNORED
-    today = timezone.localdate()
+    today = visitors.counting_day()
     if visitors.is_bot(request):
         record(article_id, today, bot=True)
         return Outcome.BOT
@@ -49,11 +48,14 @@ def count_response(request, response, article_id):
 def first_read(article_id, visitor):
     """True once per visitor and article per dedupe window.
 
-    cache.add is one atomic set-if-absent in Redis and in the in-process cache, so two
+    With Redis, cache.add is one atomic set-if-absent shared by every process, so two
     simultaneous requests of one visitor cannot both see "absent". When Redis cannot answer
     (django-redis then returns None), a unique row in the database does the same job.
+    Without Redis, this process's own record of recent reads (analytics/recent.py) does.
     """
     window = settings.ANALYTICS["DEDUPE_SECONDS"]
+    if not settings.ANALYTICS["BUFFER_IN_REDIS"]:
+        return recent.recent_reads.first(hash((article_id, visitor)), window)
     added = cache.add(f"analytics:seen:{article_id}:{visitor}", 1, timeout=window)
     if added is None:
         return _first_read_in_database(article_id, visitor, window)
@@ -68,9 +70,10 @@ def _first_read_in_database(article_id, visitor, window):
 
 
 def record(article_id, day, bot=False):
-    """Adds one view (or bot hit) to the Redis buffer if there is one, else to the database.
+    """Adds one view (or bot hit) to the Redis buffer if there is one, else to this process's
+    file buffer (analytics/filebuffer.py).
 
-    Should Redis fail, the view goes to the database directly rather than being lost.
+    Should either fail, the view goes to the database directly rather than being lost.
     """
     shared = buffer.get_buffer()
     if shared is not None:
@@ -79,4 +82,10 @@ def record(article_id, day, bot=False):
             return
         except RedisError:
             logger.warning("Redis is unreachable: writing a view to the database instead")
+    else:
+        try:
+            scheduling.writer().add(article_id, day, filebuffer.BOT if bot else filebuffer.VIEW)
+            return
+        except OSError:
+            logger.exception("Could not buffer a view: writing it to the database instead")
     storage.add_one(article_id, day, bot=bot)

@@ -71,3 +71,21 @@ class FallbackSighting(models.Model):
 
     def __str__(self):
         return f"{self.visitor[:8]}… read {self.article_id} in window {self.window}"
+
+
+class BufferCheckpoint(models.Model):
+    """How far one file of the embedded view buffer has been written to the database.
+
+    Saved in the transaction that writes the counts read from the file, so a flush that dies
+    before its commit is read again in full and one that dies after is never read again.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    offset = models.BigIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} flushed to byte {self.offset}"

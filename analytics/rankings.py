@@ -118,8 +118,12 @@ def refresh(window):
 
 
 def refresh_all():
+    """Recomputes every ranking; True if one that pages may show has changed."""
+    moved = False
     for window in WINDOWS:
-        refresh(window)
+        shown = cache.get(_key(window))
+        moved |= shown is not None and shown[1] != refresh(window)
+    return moved
 
 
 def popular(window, limit=None):

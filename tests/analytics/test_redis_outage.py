@@ -23,7 +23,8 @@ class UnreachableBuffer:
 
 
 @pytest.fixture
-def redis_down(monkeypatch):
+def redis_down(monkeypatch, settings):
+    settings.ANALYTICS = {**settings.ANALYTICS, "BUFFER_IN_REDIS": True}
     monkeypatch.setattr(counting, "cache", UnreachableCache())
     monkeypatch.setattr(buffer, "get_buffer", lambda: UnreachableBuffer())
 

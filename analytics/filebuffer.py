@@ -108,9 +108,7 @@ class FileViewBuffer:
     def flush_lock(self, wait=False, min_interval=0.0):
         """Yields True while this is the only flush of the folder, False when it must not run:
         another holds the lock (and `wait` is off), or one ran less than `min_interval` ago."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / LOCK_NAME
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        fd = self._open_lock_file()
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
@@ -124,6 +122,16 @@ class FileViewBuffer:
             yield True
         finally:
             os.close(fd)  # also unlocks
+
+    def _open_lock_file(self):
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self.directory / LOCK_NAME
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        except FileExistsError:
+            return os.open(path, os.O_RDWR | os.O_CLOEXEC)
+        os.utime(fd, (0, 0))  # no flush has run yet
+        return fd
 
     def names(self):
         return sorted(path.name for path in self.directory.glob(f"*{SUFFIX}"))

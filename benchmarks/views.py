@@ -8,8 +8,12 @@ visitor (its own X-Forwarded-For, believed because 127.0.0.1 is a trusted proxy 
 each run it flushes the view buffer and checks that exactly one view per request was recorded.
 
 Uses SQLite in a temporary folder, or DATABASE_URL (PostgreSQL); with REDIS_URL, views are
-buffered in Redis and gunicorn runs several processes, otherwise one process with threads
-(the in-process cache cannot be shared between processes).
+buffered in Redis and gunicorn runs several processes, otherwise in per-process files and one
+process with threads (the in-process dedupe cannot be shared between processes). Either way the
+server flushes them itself, after responses, as in production.
+
+Requests per second swing with whatever else runs on the machine, so it also prints the CPU
+time the server's workers spent per request, which moves much less.
 """
 
 import argparse
@@ -53,7 +57,7 @@ def main():
     buffered = bool(os.environ.get("REDIS_URL"))
     workers, threads = (4, 4) if buffered else (1, args.clients)
     print(
-        f"{backend}{' + Redis buffer' if buffered else ', direct writes'}; gunicorn "
+        f"{backend}{' + Redis buffer' if buffered else ', file buffer'}; gunicorn "
         f"{workers} worker(s) x {threads} thread(s); {args.requests} requests from "
         f"{args.clients} clients per run"
     )

@@ -43,8 +43,9 @@ class RedisViewBuffer:
         self.live_key = f"{prefix}:live"
         self.flushing_key = f"{prefix}:flushing"
 
-    def add(self, article_id, day, kind=VIEW):
-        self.client.hincrby(self.live_key, f"{article_id}:{day.isoformat()}:{kind}", 1)
+    def add(self, article_id, day, kind=VIEW, hour=None):
+        field = f"{article_id}:{day.isoformat()}:{kind}" + ("" if hour is None else f":{hour}")
+        self.client.hincrby(self.live_key, field, 1)
 
     def claim(self):
         """Returns (batch key, counts) of the batch to write next, or None when empty."""
@@ -72,15 +73,18 @@ class RedisViewBuffer:
 def _parse_counts(fields):
     merged = {}
     for field, value in fields.items():
-        article_id, day, kind = field.decode().split(":")
-        key = (int(article_id), datetime.date.fromisoformat(day))
+        article_id, day, kind, *hour = field.decode().split(":")
+        key = (int(article_id), datetime.date.fromisoformat(day), int(hour[0]) if hour else None)
         views, bot_hits = merged.get(key, (0, 0))
         if kind == VIEW:
             views += int(value)
         else:
             bot_hits += int(value)
         merged[key] = (views, bot_hits)
-    return [Count(article_id, day, *totals) for (article_id, day), totals in merged.items()]
+    return [
+        Count(article_id, day, *totals, hour=hour)
+        for (article_id, day, hour), totals in merged.items()
+    ]
 
 
 def get_buffer():

@@ -75,17 +75,19 @@ def record(article_id, day, bot=False):
 
     Should either fail, the view goes to the database directly rather than being lost.
     """
+    hour = storage.current_hour()
     shared = buffer.get_buffer()
     if shared is not None:
         try:
-            shared.add(article_id, day, buffer.BOT if bot else buffer.VIEW)
+            shared.add(article_id, day, buffer.BOT if bot else buffer.VIEW, hour)
             return
         except RedisError:
             logger.warning("Redis is unreachable: writing a view to the database instead")
     else:
         try:
-            scheduling.writer().add(article_id, day, filebuffer.BOT if bot else filebuffer.VIEW)
+            writer = scheduling.writer()
+            writer.add(article_id, day, filebuffer.BOT if bot else filebuffer.VIEW, hour)
             return
         except OSError:
             logger.exception("Could not buffer a view: writing it to the database instead")
-    storage.add_one(article_id, day, bot=bot)
+    storage.add_one(article_id, day, bot=bot, hour=hour)

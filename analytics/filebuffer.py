@@ -61,8 +61,9 @@ class FileViewBuffer:
 
     # --- writing (every counted request) ----------------------------------------------------
 
-    def add(self, article_id, day, kind=VIEW):
-        line = f"{article_id} {day.isoformat()} {kind}\n".encode()
+    def add(self, article_id, day, kind=VIEW, hour=None):
+        line = f"{article_id} {day.isoformat()} {kind}{'' if hour is None else f' {hour}'}\n"
+        line = line.encode()
         with self._lock:
             if self._fd is None or self._pid != os.getpid() or self._written > ROTATE_BYTES:
                 self._open()
@@ -181,9 +182,10 @@ def _parse(data):
     merged = {}
     for line in data.decode("ascii", "replace").splitlines():
         try:
-            article_id, day, kind = line.split(" ")
-            key = (int(article_id), datetime.date.fromisoformat(day))
-        except ValueError:
+            article_id, day, kind, *hour = line.split(" ")
+            hour = int(hour[0]) if hour else None
+            key = (int(article_id), datetime.date.fromisoformat(day), hour)
+        except (ValueError, IndexError):
             # Only a write cut short (disk full) can leave a broken line; it is one view.
             logger.warning("Skipped a malformed line in the view buffer: %r", line[:80])
             continue
@@ -193,7 +195,10 @@ def _parse(data):
         else:
             views += 1
         merged[key] = (views, bot_hits)
-    return [Count(article_id, day, *totals) for (article_id, day), totals in merged.items()]
+    return [
+        Count(article_id, day, *totals, hour=hour)
+        for (article_id, day, hour), totals in merged.items()
+    ]
 
 
 _current = None

@@ -12,7 +12,13 @@ from django.utils import timezone
 from analytics import storage
 from analytics.buffer import get_buffer
 from analytics.filebuffer import get_file_buffer
-from analytics.models import ArticleDailyViews, BufferCheckpoint, FallbackSighting, FlushedBatch
+from analytics.models import (
+    ArticleDailyViews,
+    ArticleHourlyViews,
+    BufferCheckpoint,
+    FallbackSighting,
+    FlushedBatch,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +26,7 @@ logger = logging.getLogger(__name__)
 MAX_BATCHES_PER_FLUSH = 10
 # Daily rows younger than this are what the 30-day window and trending read.
 MIN_DAILY_DAYS = 31
+HOURLY_KEEP_HOURS = 48
 
 
 class Flushed(NamedTuple):
@@ -111,7 +118,7 @@ def _advance(segment, offsets):
 
 def prune_views(keep_days, today=None):
     """Keeps the last `keep_days` days (today included) in detail, rolling older days into
-    one row per article and month.
+    one row per article and month; hourly rows go after HOURLY_KEEP_HOURS.
 
     Totals (per article, all time, views and bot hits) are unchanged; only the detail of old
     days goes. Running it again changes nothing. Returns the number of rows removed.
@@ -127,6 +134,10 @@ def prune_views(keep_days, today=None):
         following = (month + datetime.timedelta(days=32)).replace(day=1)
         removed += _roll_up(month, old.filter(day__gte=month, day__lt=following))
         month = following
+    # The 24-hour ranking reads the last 24 hours; two days leave room for any time zone.
+    ArticleHourlyViews.objects.filter(
+        hour__lt=timezone.now() - datetime.timedelta(hours=HOURLY_KEEP_HOURS)
+    ).delete()
     FlushedBatch.objects.filter(
         flushed_at__lt=timezone.now() - datetime.timedelta(days=keep_days)
     ).delete()

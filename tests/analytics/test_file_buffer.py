@@ -9,9 +9,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
-from analytics import filebuffer, services, storage
-from analytics.models import ArticleDailyViews, BufferCheckpoint
+from analytics import filebuffer, rankings, services, storage
+from analytics.models import ArticleDailyViews, ArticleHourlyViews, BufferCheckpoint
 from tests.analytics.conftest import GOOGLEBOT, recorded
 from tests.factories import ArticleFactory
 
@@ -86,6 +87,18 @@ def test_reading_an_article_goes_through_the_file_buffer(read, view_buffer):
     assert recorded(article) == (2, 1)
     assert services.flush_views().views == 0, "a second flush finds nothing new"
     assert recorded(article) == (2, 1)
+
+
+def test_a_counted_view_is_also_kept_by_the_hour_for_the_24_hour_ranking(read, view_buffer):
+    article = ArticleFactory()
+    read(article, ip="203.0.113.1")
+    read(article, ip="203.0.113.2")
+    read(article, user_agent=GOOGLEBOT)
+    services.flush_views()
+    (row,) = ArticleHourlyViews.objects.filter(article=article)
+    assert row.views == 2, "bot hits are not ranked"
+    assert timezone.now() - row.hour < datetime.timedelta(hours=1)
+    assert rankings.compute("24h", 5) == [(article.pk, 2.0)]
 
 
 def test_a_flush_moves_every_count_of_every_file(view_buffer):

@@ -9,6 +9,7 @@ after its commit leaves a batch key the database already has, so the next run ju
 
 import datetime
 import uuid
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
@@ -37,15 +38,31 @@ return 0
 """
 
 
+# Counts a view only if the visitor's key was absent: dedupe and count in one round trip.
+ADD_FIRST_READ = """
+if redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
+  redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+  return 1
+end
+return 0
+"""
+
+
 class RedisViewBuffer:
     def __init__(self, client, prefix):
         self.client = client
         self.live_key = f"{prefix}:live"
         self.flushing_key = f"{prefix}:flushing"
+        self._add_first_read = client.register_script(ADD_FIRST_READ)
 
     def add(self, article_id, day, kind=VIEW, hour=None):
-        field = f"{article_id}:{day.isoformat()}:{kind}" + ("" if hour is None else f":{hour}")
-        self.client.hincrby(self.live_key, field, 1)
+        self.client.hincrby(self.live_key, _field(article_id, day, kind, hour), 1)
+
+    def add_first_read(self, seen_key, window, article_id, day, hour=None):
+        """Adds a view unless `seen_key` exists; it then exists for `window` seconds.
+        True if the view was added."""
+        field = _field(article_id, day, VIEW, hour)
+        return bool(self._add_first_read(keys=[seen_key, self.live_key], args=[window, field]))
 
     def claim(self):
         """Returns (batch key, counts) of the batch to write next, or None when empty."""
@@ -68,6 +85,10 @@ class RedisViewBuffer:
             fields.pop(BATCH_FIELD.encode(), None)
             counts += _parse_counts(fields)
         return counts
+
+
+def _field(article_id, day, kind, hour):
+    return f"{article_id}:{day.isoformat()}:{kind}" + ("" if hour is None else f":{hour}")
 
 
 def _parse_counts(fields):
@@ -93,4 +114,10 @@ def get_buffer():
         return None
     from django_redis import get_redis_connection
 
-    return RedisViewBuffer(get_redis_connection("default"), cache.make_key("analytics:buffer"))
+    return _buffer_for(get_redis_connection("default"), cache.make_key("analytics:buffer"))
+
+
+@lru_cache(maxsize=4)
+def _buffer_for(client, prefix):
+    # One per connection: every counted view comes here, and the script is registered once.
+    return RedisViewBuffer(client, prefix)

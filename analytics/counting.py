@@ -39,27 +39,37 @@ def count_response(request, response, article_id):
     if visitors.is_bot(request):
         record(article_id, today, bot=True)
         return Outcome.BOT
-    if not first_read(article_id, visitors.visitor_key(request, today)):
+    if not record_first_read(article_id, visitors.visitor_key(request, today), today):
         return Outcome.REPEAT
-    record(article_id, today)
     return Outcome.VIEW
 
 
-def first_read(article_id, visitor):
-    """True once per visitor and article per dedupe window.
+def record_first_read(article_id, visitor, day):
+    """Records a view if it is the visitor's first read of the article in the dedupe window.
 
-    With Redis, cache.add is one atomic set-if-absent shared by every process, so two
-    simultaneous requests of one visitor cannot both see "absent". When Redis cannot answer
-    (django-redis then returns None), a unique row in the database does the same job.
-    Without Redis, this process's own record of recent reads (analytics/recent.py) does.
+    With Redis, one script sets the visitor's key if absent and, only then, adds the view to
+    the buffer: atomic, shared by every process, one round trip. When Redis cannot answer, a
+    unique row in the database dedupes and the view is written at once. Without Redis, this
+    process's record of recent reads (analytics/recent.py) dedupes, under a lock, so two
+    simultaneous requests of one visitor cannot both be first.
     """
     window = settings.ANALYTICS["DEDUPE_SECONDS"]
-    if not settings.ANALYTICS["BUFFER_IN_REDIS"]:
-        return recent.recent_reads.first(hash((article_id, visitor)), window)
-    added = cache.add(f"analytics:seen:{article_id}:{visitor}", 1, timeout=window)
-    if added is None:
-        return _first_read_in_database(article_id, visitor, window)
-    return bool(added)
+    shared = buffer.get_buffer()
+    if shared is None:
+        if not recent.recent_reads.first(hash((article_id, visitor)), window):
+            return False
+        record(article_id, day)
+        return True
+    hour = storage.current_hour()
+    seen_key = cache.make_key(f"analytics:seen:{article_id}:{visitor}")
+    try:
+        return shared.add_first_read(seen_key, window, article_id, day, hour)
+    except RedisError:
+        logger.warning("Redis is unreachable: counting a view in the database instead")
+    if not _first_read_in_database(article_id, visitor, window):
+        return False
+    storage.add_one(article_id, day, hour=hour)
+    return True
 
 
 def _first_read_in_database(article_id, visitor, window):

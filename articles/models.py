@@ -3,13 +3,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 
-from lifescope.renditions import renditions
+from lifescope import renditions
 from lifescope.sanitize import clean_html
 
 WORDS_READ_PER_MINUTE = 230
@@ -74,7 +76,8 @@ class Article(models.Model):
         width_field="hero_width",
         height_field="hero_height",
     )
-    # Made from hero_image when it is saved; pages read sizes and names from here, not storage.
+    # Made from hero_image after each save that changes it (lifescope/renditions.py); pages read
+    # sizes and names from here, not storage, and show the original until it is filled.
     hero_renditions = models.JSONField(default=dict, blank=True, editable=False)
     hero_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     hero_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -172,10 +175,10 @@ class Article(models.Model):
                 if not field.primary_key and field.name not in COUNTER_FIELDS
             ]
         if update_fields is None or "hero_image" in update_fields:
-            self.hero_renditions = renditions(self.hero_image, self.hero_renditions)
-            if self.hero_renditions:
-                self.hero_width = self.hero_renditions["width"]
-                self.hero_height = self.hero_renditions["height"]
+            size = renditions.store_upload(self.hero_image)
+            if size:
+                self.hero_width, self.hero_height = size
+            renditions.renew_after_commit(self, "hero_image", "hero_renditions")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -228,3 +231,12 @@ class Article(models.Model):
             return False
         went_out = max(self.published_at, self.created_at)
         return self.updated_at - went_out > UPDATE_NOTICE_AFTER
+
+
+@receiver(post_delete, sender=Article)
+def _discard_hero_files(sender, instance, **kwargs):
+    """A deleted article's hero image and renditions go once the deletion is committed."""
+    if instance.hero_image:
+        renditions.discard_after_commit(
+            instance, "hero_image", instance.hero_renditions, original=True
+        )

@@ -105,3 +105,24 @@ class Comment(models.Model):
         """Fills the fields that follow from what the reader wrote; the policy reads them."""
         self.body_html = plain_text_to_html(self.body)
         self.depth = self.parent.depth + 1 if self.parent_id else 0
+
+
+class RateLimitWindow(models.Model):
+    """A client's posting attempts in its current rate-limit window, kept in the database only
+    while Redis (where the count usually lives) cannot answer.
+
+    One row per client: `comments.moderation` counts an attempt with one atomic upsert that
+    restarts the window once it has passed, so processes never lose or double a count.
+    """
+
+    fingerprint = models.CharField(max_length=64, unique=True)
+    # Epoch seconds of the window's first attempt; integers keep the raw upsert portable.
+    started = models.BigIntegerField()
+    attempts = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["started"]
+        indexes = [models.Index(fields=["started"], name="rate_limit_window_age_idx")]
+
+    def __str__(self):
+        return f"{self.fingerprint[:8]}…: {self.attempts} attempt(s) since {self.started}"

@@ -6,15 +6,17 @@ ask it questions; none of them decides a rule of their own. Figures come from
 """
 
 import re
+import time
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from comments.models import Comment
+from comments.models import Comment, RateLimitWindow
 from lifescope.client import client_ip
 
 
@@ -58,16 +60,21 @@ class ModerationPolicy:
         """Counts one posting attempt for the client; False once it is over the limit.
 
         `cache.add` then `cache.incr` are each atomic in Redis, so processes never lose a count.
-        A cache that fails (Redis down) lets the post through rather than blocking everyone.
+        While Redis cannot answer (django-redis then returns None) the database counts instead:
+        an outage must not open the door to floods.
         """
+        seconds = self.config["RATE_LIMIT_SECONDS"]
         key = f"comments:rate:{fingerprint}"
-        cache.add(key, 0, timeout=self.config["RATE_LIMIT_SECONDS"])
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr: this attempt starts a new window
-            cache.add(key, 1, timeout=self.config["RATE_LIMIT_SECONDS"])
-            count = 1
-        return count is None or count <= self.config["RATE_LIMIT_POSTS"]
+        count = None
+        if cache.add(key, 0, timeout=seconds) is not None:
+            try:
+                count = cache.incr(key)
+            except ValueError:  # expired between add and incr: this attempt starts a new window
+                cache.add(key, 1, timeout=seconds)
+                count = 1
+        if count is None:
+            count = count_attempt_in_database(fingerprint, seconds)
+        return count <= self.config["RATE_LIMIT_POSTS"]
 
     @property
     def retry_after_seconds(self):
@@ -145,3 +152,33 @@ class ModerationPolicy:
 
 
 policy = ModerationPolicy()
+
+
+# One statement, so concurrent attempts of one client each land exactly once (no read-then-write
+# race); a window that has passed starts again at 1. The ORM's upserts cannot increment, hence
+# SQL, which PostgreSQL and SQLite (3.35+) both run as written.
+_COUNT_ATTEMPT_SQL = """
+INSERT INTO {table} (fingerprint, started, attempts) VALUES (%s, %s, 1)
+ON CONFLICT (fingerprint) DO UPDATE SET
+    attempts = CASE WHEN {table}.started > %s THEN {table}.attempts + 1 ELSE 1 END,
+    started = CASE WHEN {table}.started > %s THEN {table}.started ELSE excluded.started END
+RETURNING attempts
+"""
+
+
+def count_attempt_in_database(fingerprint, seconds):
+    """Counts a posting attempt in `RateLimitWindow`; returns the attempts in the client's
+    window, this one included. The window starts at its first attempt, as the Redis key's does.
+    """
+    now = int(time.time())
+    ended_before = now - seconds
+    table = connection.ops.quote_name(RateLimitWindow._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _COUNT_ATTEMPT_SQL.format(table=table), [fingerprint, now, ended_before, ended_before]
+        )
+        (attempts,) = cursor.fetchone()
+    if attempts == 1:
+        # A window begins: rows of windows that have ended count for nothing any more.
+        RateLimitWindow.objects.filter(started__lte=ended_before).delete()
+    return attempts

@@ -11,7 +11,8 @@ from articles.forms import ArticleAdminForm
 from editorial import revisions
 
 # What editors can format. Every tag these produce is in lifescope.sanitize's allowlist, so the
-# sanitiser keeps the editor's output as it is (tests/editorial/test_editor.py checks that).
+# sanitiser keeps the editor's output as it is (tests/editorial/test_editor.py checks that); an
+# embed comes back as the card lifescope.embeds makes of its address.
 EDITOR_CONFIG = {
     "extensions": {
         "Bold": True,
@@ -31,6 +32,8 @@ EDITOR_CONFIG = {
         "Figure": True,
         "Caption": True,
         "Image": True,
+        # Ours (editorial/static/editorial/embed.js): lifescope.embeds turns it into a card.
+        "Embed": True,
     }
 }
 

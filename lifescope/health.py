@@ -1,4 +1,8 @@
-"""`/healthz` for load balancers: answers 200 only when the database and the cache respond."""
+"""`/healthz` for load balancers: 503 if the database fails, 200 "degraded" if only the cache does.
+
+Every host shares one Redis, and pages are still served without it (at a cost), so failing the
+cache check would make a balancer take every host out at once: it is reported, not fatal.
+"""
 
 import logging
 import uuid
@@ -25,6 +29,8 @@ def _cache_ok():
 
 
 CHECKS = {"database": _database_ok, "cache": _cache_ok}
+# Checks whose failure means this host cannot serve pages.
+ESSENTIAL = {"database"}
 
 
 @never_cache
@@ -36,7 +42,9 @@ def healthz(request):
         except Exception:
             logger.exception("Health check %s failed", name)
             results[name] = "failing"
-    healthy = all(state == "ok" for state in results.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "failing", **results}, status=200 if healthy else 503
-    )
+    failing = {name for name, state in results.items() if state != "ok"}
+    if failing & ESSENTIAL:
+        status, code = "failing", 503
+    else:
+        status, code = ("degraded" if failing else "ok"), 200
+    return JsonResponse({"status": status, **results}, status=code)

@@ -37,6 +37,10 @@ from django.utils import timezone
 GENERATION_KEY = "pagecache:generation"
 SCHEDULE_LOCK_KEY = "pagecache:schedule-lock"
 HEADER = "X-Page-Cache"
+# Set when this process found the cache failing. A bump made meanwhile may not have reached
+# Redis, and a Redis that was cut off rather than restarted comes back holding the pages of the
+# old generation; so the first request that finds the cache again starts a new one.
+_missed_bumps = False
 
 
 def config():
@@ -45,8 +49,11 @@ def config():
 
 def bump():
     """Starts a new generation: every page is rendered afresh on its next request."""
+    global _missed_bumps
     state = _new_state()
     cache.set(GENERATION_KEY, state, timeout=None)
+    if cache.get(GENERATION_KEY) != state:
+        _missed_bumps = True
     return state
 
 
@@ -64,12 +71,17 @@ def _new_state():
 
 def current_generation():
     """The generation's token, or None when the page must be rendered without the cache."""
+    global _missed_bumps
     state = cache.get(GENERATION_KEY)
     if state is None:
         cache.add(GENERATION_KEY, _new_state(), timeout=None)
         state = cache.get(GENERATION_KEY)
         if state is None:  # the cache is failing (Redis away): serve every page fresh
+            _missed_bumps = True
             return None
+    if _missed_bumps:
+        _missed_bumps = False
+        return bump()["token"]
     if state["next_publish"] and time.time() >= state["next_publish"]:
         # A scheduled article is out. One process starts the new generation; the others render
         # fresh pages for the second it takes rather than serve the old ones.

@@ -2,7 +2,8 @@
 
 Everything that reaches a page as HTML passes through `clean_html` (editors' markup) or
 `plain_text_to_html` (readers' plain text); nothing else decides which tags, attributes or URL
-schemes are safe.
+schemes are safe. Embedded posts and media are part of it: lifescope.embeds lists the providers
+and turns their addresses into cards once this allowlist has run.
 """
 
 import re
@@ -11,6 +12,8 @@ import bleach
 from bleach.html5lib_shim import Filter
 from bleach.linkifier import build_url_re
 from django.utils.html import escape
+
+from lifescope.embeds import EmbedCards
 
 ALLOWED_TAGS = frozenset(
     {
@@ -21,11 +24,12 @@ ALLOWED_TAGS = frozenset(
 )  # fmt: skip
 # The admin's editor (django-prose-editor) marks its figures with these classes, which the site's
 # CSS styles; no other class value passes, so pasted markup cannot borrow the site's styles.
-EDITOR_CLASSES = {"figure": "figure", "figcaption": "figure-caption"}
+# An "embed" figure is rebuilt whole by lifescope.embeds, whatever else it carried.
+EDITOR_CLASSES = {"figure": {"figure", "embed"}, "figcaption": {"figure-caption"}}
 
 
 def _editor_class(tag, name, value):
-    return name == "class" and value == EDITOR_CLASSES[tag]
+    return name == "class" and value in EDITOR_CLASSES[tag]
 
 
 IMAGE_ATTRIBUTES = {"alt", "width", "height", "title"}
@@ -84,12 +88,16 @@ _cleaner = bleach.Cleaner(
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,
-    filters=[DropWithContent],
+    filters=[DropWithContent, EmbedCards],
 )
 
 
 def clean_html(html):
-    """Return `html` with only allowlisted tags, attributes and URL schemes left."""
+    """Return `html` with only allowlisted tags, attributes and URL schemes left.
+
+    Addresses of allowlisted providers alone in a paragraph become embed cards
+    (lifescope.embeds). Cleaning cleaned HTML returns it unchanged.
+    """
     return _cleaner.clean(html or "").strip()
 
 

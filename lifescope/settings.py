@@ -268,8 +268,11 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
+    "filters": {"once_per_interval": {"()": "lifescope.log_filters.OncePerInterval"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # django-redis logs every cache call it gives up on; one line per burst says it as well.
+    "loggers": {"django_redis.cache": {"filters": ["once_per_interval"]}},
 }
 
 # --- Comments -------------------------------------------------------------------------------
@@ -369,9 +372,13 @@ EDITORIAL = {
     # A shared preview link works without logging in for this long; edits made meanwhile show
     # through it, so a colleague always sees the current draft.
     "PREVIEW_LINK_MAX_AGE": env_int("LIFESCOPE_PREVIEW_LINK_MAX_AGE", 3 * 24 * 60 * 60),
-    # Hero renditions, made once at upload; none is wider than the original.
+    # Hero renditions, made once after the upload is saved; none is wider than the original.
     "RENDITION_WIDTHS": (480, 800, 1200, 1600),
     "RENDITION_QUALITY": {"WEBP": 78, "JPEG": 80},
+    # Each rendition's most bytes: a grainy photo steps its quality down, not below the floor
+    # (where a very grainy, tall picture may stay over budget).
+    "RENDITION_MAX_BYTES": 300 * 1024,
+    "RENDITION_MIN_QUALITY": {"WEBP": 30, "JPEG": 35},
 }
 
 # --- Lifescope ------------------------------------------------------------------------------

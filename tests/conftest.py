@@ -1,9 +1,12 @@
+import socket
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from analytics.recent import recent_reads
+from lifescope import page_cache
 from tests.factories import EditorFactory, ModeratorFactory
 
 
@@ -44,3 +47,42 @@ def count_queries():
         return response, len(queries)
 
     return fetch
+
+
+class RedisOutage:
+    """Points the cache at a Redis that refuses every connection, reached through django-redis
+    with IGNORE_EXCEPTIONS as in production: reads miss, writes vanish, `add` and `incr` answer
+    None, and a raw client (the view buffer's) raises. `end()` brings the suite's own cache
+    back, as when Redis returns; `begin()` takes it away again.
+    """
+
+    def __init__(self, settings):
+        self.settings = settings
+        self.own_caches = settings.CACHES
+        with socket.socket() as probe:  # a port nothing listens on once the probe is closed
+            probe.bind(("127.0.0.1", 0))
+            self.closed_port = probe.getsockname()[1]
+
+    def begin(self):
+        self.settings.CACHES = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{self.closed_port}/0",
+                "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "IGNORE_EXCEPTIONS": True},
+            }
+        }
+
+    def end(self):
+        self.settings.CACHES = self.own_caches
+
+
+@pytest.fixture
+def redis_unreachable(settings, db):
+    """Redis is down from the start of the test: see RedisOutage."""
+    outage = RedisOutage(settings)
+    outage.begin()
+    yield outage
+    outage.end()
+    # The first request after an outage starts a new page-cache generation (one query): made
+    # here, so that no later test pays for this one's outage.
+    page_cache.current_generation()

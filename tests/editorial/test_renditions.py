@@ -1,4 +1,7 @@
-"""Hero renditions: made once at save, right sizes and formats, upright, without location."""
+"""Hero renditions: made once after the save, right sizes and formats, upright, no location.
+
+tests/editorial/test_renditions_commit.py covers when they are made and deleted.
+"""
 
 import io
 
@@ -32,13 +35,20 @@ def gps_exif(orientation=1):
     return exif.tobytes()
 
 
-def article_with_hero(upload):
-    article = ArticleFactory.build(hero_alt="A test picture")
-    article.author.save()
-    article.section.save()
-    article.hero_image = upload
-    article.save()
-    return article
+@pytest.fixture
+def article_with_hero(django_capture_on_commit_callbacks):
+    """Saves an article with `upload` as its hero and runs what waits for the commit."""
+
+    def save(upload):
+        article = ArticleFactory.build(hero_alt="A test picture")
+        article.author.save()
+        article.section.save()
+        article.hero_image = upload
+        with django_capture_on_commit_callbacks(execute=True):
+            article.save()
+        return article
+
+    return save
 
 
 def opened(name):
@@ -48,7 +58,7 @@ def opened(name):
     return image
 
 
-def test_widths_formats_and_sizes_of_a_large_jpeg():
+def test_widths_formats_and_sizes_of_a_large_jpeg(article_with_hero):
     article = article_with_hero(jpeg_upload(size=(2400, 1600)))
 
     items = article.hero_renditions["items"]
@@ -64,7 +74,7 @@ def test_widths_formats_and_sizes_of_a_large_jpeg():
         assert default_storage.size(item["name"]) < 300 * 1024
 
 
-def test_a_small_image_is_never_upscaled():
+def test_a_small_image_is_never_upscaled(article_with_hero):
     article = article_with_hero(jpeg_upload(size=(640, 400)))
 
     widths = sorted({item["width"] for item in article.hero_renditions["items"]})
@@ -72,7 +82,7 @@ def test_a_small_image_is_never_upscaled():
     assert widths == [480, 640]
 
 
-def test_transparency_falls_back_to_png():
+def test_transparency_falls_back_to_png(article_with_hero):
     buffer = io.BytesIO()
     Image.new("RGBA", (900, 600), (255, 0, 0, 90)).save(buffer, "PNG")
     article = article_with_hero(SimpleUploadedFile("logo.png", buffer.getvalue()))
@@ -83,7 +93,9 @@ def test_transparency_falls_back_to_png():
     assert opened(article.hero_renditions["items"][-1]["name"]).mode == "RGBA"
 
 
-def test_exif_orientation_is_applied_and_location_stripped_from_original_and_renditions():
+def test_exif_orientation_is_applied_and_location_stripped_from_original_and_renditions(
+    article_with_hero,
+):
     # Stored sideways (1200 wide, 800 high) with "rotate 90° clockwise to view" (6).
     article = article_with_hero(jpeg_upload(size=(1200, 800), exif=gps_exif(orientation=6)))
 
@@ -98,7 +110,7 @@ def test_exif_orientation_is_applied_and_location_stripped_from_original_and_ren
         assert b"Lifescope Camera" not in stored.read()
 
 
-def test_an_upright_photo_loses_its_location_but_keeps_its_pixels():
+def test_an_upright_photo_loses_its_location_but_keeps_its_pixels(article_with_hero):
     article = article_with_hero(jpeg_upload(size=(1000, 600), exif=gps_exif(orientation=1)))
 
     original = opened(article.hero_image.name)
@@ -108,7 +120,7 @@ def test_an_upright_photo_loses_its_location_but_keeps_its_pixels():
     assert not original.getexif()
 
 
-def test_renditions_are_made_once_not_on_every_save(monkeypatch):
+def test_renditions_are_made_once_not_on_every_save(monkeypatch, article_with_hero):
     article = article_with_hero(jpeg_upload())
     recorded = article.hero_renditions
     monkeypatch.setattr(
@@ -174,7 +186,7 @@ def test_a_bad_file_saved_from_code_never_reaches_storage_or_the_database():
     assert not default_storage.exists("renditions")
 
 
-def test_the_page_serves_a_picture_with_srcsets_sizes_and_dimensions(client):
+def test_the_page_serves_a_picture_with_srcsets_sizes_and_dimensions(client, article_with_hero):
     article = article_with_hero(jpeg_upload(size=(2400, 1600)))
 
     page = client.get(article.get_absolute_url()).content.decode()
@@ -186,7 +198,7 @@ def test_the_page_serves_a_picture_with_srcsets_sizes_and_dimensions(client):
     assert 'width="1600" height="1067"' in page
 
 
-def test_cards_below_the_fold_load_lazily(client):
+def test_cards_below_the_fold_load_lazily(client, article_with_hero):
     for _ in range(4):
         article_with_hero(jpeg_upload(size=(1000, 600)))
 
@@ -219,7 +231,7 @@ def test_the_command_builds_renditions_for_existing_articles():
 
 
 def test_the_article_page_costs_no_extra_query_or_storage_call_for_renditions(
-    client, count_queries, monkeypatch
+    client, count_queries, monkeypatch, article_with_hero
 ):
     with_renditions = article_with_hero(jpeg_upload(size=(1600, 1000)))
     without = ArticleFactory()

@@ -1,7 +1,11 @@
-// The article body editor: django-prose-editor's configurable preset, with one difference.
+// The article body editor: django-prose-editor's configurable preset, with two differences.
 // Tiptap would inject its base styles as a <style> element, which the site's
-// Content-Security-Policy refuses; they are in editorial/editor.css instead.
+// Content-Security-Policy refuses; they are in editorial/editor.css instead. And it knows our
+// Embed node (embed.js).
 import * as prose from "django-prose-editor/editor"
+import { Embed } from "./embed.js"
+
+const EXTENSIONS = { ...prose, Embed }
 
 const ATTRIBUTE = "data-django-prose-editor-lifescope"
 
@@ -9,7 +13,7 @@ function createEditor(textarea) {
   if (textarea.closest(".prose-editor")) return null
   const config = JSON.parse(textarea.getAttribute(ATTRIBUTE) || "{}")
   const extensions = Object.entries(config.extensions || {}).flatMap(([name, options]) => {
-    const extension = prose[name]
+    const extension = EXTENSIONS[name]
     if (!extension) return []
     return [typeof options === "object" ? extension.configure(options) : extension]
   })

@@ -1,0 +1,136 @@
+"""While Redis is down, the comment rate limit is counted in the database: still enforced."""
+
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db import connection, connections
+
+from comments.models import Comment, RateLimitWindow
+from comments.moderation import count_attempt_in_database, policy
+from tests.factories import ArticleFactory
+
+FIRST_ATTEMPT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def rules(settings):
+    def change(**values):
+        settings.COMMENTS = {**settings.COMMENTS, **values}
+
+    return change
+
+
+@pytest.mark.django_db
+def test_a_flood_is_refused_with_429_while_redis_is_down(post_comment, rules, redis_unreachable):
+    rules(RATE_LIMIT_POSTS=3, RATE_LIMIT_SECONDS=600)
+    article = ArticleFactory()
+
+    statuses = [post_comment(article, body=f"Comment number {n}").status_code for n in range(5)]
+    refused = post_comment(article, body="One more")
+    other_client = post_comment(article, body="From elsewhere", address="192.0.2.99")
+
+    assert statuses == [302, 302, 302, 429, 429]
+    assert refused["Retry-After"] == "600"
+    assert "Please slow down" in refused.content.decode()
+    assert other_client.status_code == 302
+    assert Comment.objects.count() == 4
+    assert sorted(RateLimitWindow.objects.values_list("attempts", flat=True)) == [1, 6]
+
+
+@pytest.mark.django_db
+def test_the_window_runs_from_the_first_attempt_as_in_redis(rules, redis_unreachable):
+    rules(RATE_LIMIT_POSTS=2, RATE_LIMIT_SECONDS=600)
+    taken = []
+    for seconds_later in (0, 1, 599, 600, 601, 602):
+        with time_machine.travel(FIRST_ATTEMPT + timedelta(seconds=seconds_later), tick=False):
+            taken.append(policy.take_rate_limit_slot("client-a"))
+
+    assert taken == [True, True, False, True, True, False]
+
+
+@pytest.mark.django_db
+def test_windows_that_have_ended_are_pruned_when_a_new_one_starts(rules, redis_unreachable):
+    rules(RATE_LIMIT_SECONDS=600)
+    with time_machine.travel(FIRST_ATTEMPT, tick=False):
+        policy.take_rate_limit_slot("client-a")
+        policy.take_rate_limit_slot("client-b")
+    with time_machine.travel(FIRST_ATTEMPT + timedelta(seconds=300), tick=False):
+        policy.take_rate_limit_slot("client-c")
+    with time_machine.travel(FIRST_ATTEMPT + timedelta(seconds=700), tick=False):
+        policy.take_rate_limit_slot("client-d")
+
+    assert sorted(RateLimitWindow.objects.values_list("fingerprint", flat=True)) == [
+        "client-c",
+        "client-d",
+    ]
+
+
+@pytest.mark.django_db
+def test_counting_returns_to_redis_when_it_comes_back(post_comment, rules, redis_unreachable):
+    rules(RATE_LIMIT_POSTS=2)
+    article = ArticleFactory()
+    assert post_comment(article, body="During the outage").status_code == 302
+    assert RateLimitWindow.objects.get().attempts == 1
+
+    redis_unreachable.end()
+    statuses = [post_comment(article, body=f"After it, {n}").status_code for n in range(3)]
+
+    # The cache starts a fresh count; the database row is left alone.
+    assert statuses == [302, 302, 429]
+    assert RateLimitWindow.objects.get().attempts == 1
+
+
+@pytest.mark.django_db
+def test_with_redis_up_the_database_counts_nothing(post_comment):
+    assert post_comment(ArticleFactory()).status_code == 302
+    assert not RateLimitWindow.objects.exists()
+
+
+THREADS = 16
+
+
+@pytest.fixture
+def concurrent_database(tmp_path):
+    """A database that takes concurrent writers as production's does.
+
+    The suite's in-memory SQLite database refuses a second writer at once instead of queueing
+    it on the busy timeout, so on SQLite the threads use a file copy with the production
+    options (WAL, IMMEDIATE transactions). PostgreSQL needs nothing.
+    """
+    settings_dict = connections.settings["default"]
+    if connection.vendor != "sqlite":
+        yield
+        return
+    in_memory = settings_dict["NAME"]
+    copy = tmp_path / "rate-limits.sqlite3"
+    connection.ensure_connection()
+    with sqlite3.connect(copy) as target:
+        connection.connection.backup(target)
+    settings_dict["NAME"] = str(copy)
+    yield
+    settings_dict["NAME"] = in_memory
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_simultaneous_attempts_of_one_client_are_each_counted_once(concurrent_database):
+    def in_a_thread(function):
+        """Runs on a connection of its own, which reads the threads' database."""
+        try:
+            return function()
+        finally:
+            connection.close()
+
+    def attempt(_):
+        return in_a_thread(lambda: count_attempt_in_database("busy-client", 600))
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        counts = list(pool.map(attempt, range(THREADS)))
+        stored = pool.submit(
+            in_a_thread, lambda: RateLimitWindow.objects.get(fingerprint="busy-client").attempts
+        ).result()
+
+    assert sorted(counts) == list(range(1, THREADS + 1))
+    assert stored == THREADS

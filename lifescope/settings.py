@@ -309,11 +309,16 @@ ANALYTICS = {
     "COUNT_VIEWS": env_bool("LIFESCOPE_COUNT_VIEWS", True),
     # A visitor re-reading an article within this many seconds counts once.
     "DEDUPE_SECONDS": env_int("LIFESCOPE_VIEW_DEDUPE_SECONDS", 30 * 60),
-    # With Redis, views are counted there and `manage.py flush_views` (run every minute) moves
-    # them to the database. Without it each view is written at once: the in-process cache is
-    # never a buffer, because every process has its own. Its dedupe is per process too, so run
-    # more than one process only with REDIS_URL.
+    # With Redis, views are counted there. Without it, each process appends them to a file of
+    # its own in BUFFER_DIR (analytics/filebuffer.py): that survives a killed worker, which the
+    # in-process cache would not. The in-process dedupe is per process, though, so run more
+    # than one process only with REDIS_URL if a reader must never count twice per window.
     "BUFFER_IN_REDIS": bool(REDIS_URL),
+    "BUFFER_DIR": VAR_DIR / "views",
+    # Buffered views reach the database at most this often, flushed after a response by the
+    # process serving it (analytics/scheduling.py), so rankings and admin figures lag by about
+    # this much. 0 leaves flushing to `manage.py flush_views` alone (e.g. from cron).
+    "FLUSH_SECONDS": env_int("LIFESCOPE_VIEW_FLUSH_SECONDS", 1),
     # Rankings are served from the cache and recomputed at most this often.
     "RANKING_CACHE_SECONDS": 60,
     "TRENDING_HALF_LIFE_DAYS": 2,

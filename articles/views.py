@@ -105,7 +105,8 @@ class ArticleDetailView(DetailView):
         return user.is_authenticated and user.has_perm("articles.preview_article")
 
     def get_queryset(self):
-        articles = Article.objects.for_listing()
+        # Cards' loading: the page fetches its tags itself, once (articles.jinja.article_tags).
+        articles = Article.objects.for_cards()
         return articles if self.may_preview() else articles.published()
 
     def get_object(self, queryset=None):

@@ -1,5 +1,8 @@
 """Template helpers for the comments under an article (see lifescope/jinja2.py)."""
 
+from dataclasses import dataclass, field
+from datetime import datetime
+
 from django.conf import settings
 
 from comments.forms import CommentForm
@@ -11,9 +14,30 @@ def register(environment):
     environment.globals["comment_section"] = comment_section
 
 
+@dataclass(slots=True)
+class ShownComment:
+    """An approved comment as the page shows it: plain values, cheaper to load than a model."""
+
+    id: int
+    parent_id: int | None
+    name: str
+    body_html: str
+    created: datetime
+    depth: int
+    thread_replies: list = field(default_factory=list)
+    orphaned: bool = False
+
+    @property
+    def pk(self):
+        return self.id
+
+
 def comment_section(request, article):
     """What the "Comments" part of an article page shows: approved comments threaded, the form."""
-    comments = list(Comment.objects.for_article_page(article))
+    rows = Comment.objects.for_article_page(article).values_list(
+        "id", "parent_id", "name", "body_html", "created", "depth"
+    )
+    comments = [ShownComment(*row) for row in rows]
     closed_reason = policy.closed_reason(article)
     max_depth = settings.COMMENTS["MAX_DEPTH"]
     form = replying_to = None

@@ -45,7 +45,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.published(now).filter(popular_excluded=False)
 
     def for_listing(self):
-        """Loads what an article card shows, in a fixed number of queries."""
+        """Loads an article with its section, author and tags (feeds, search), in two queries."""
         return self.select_related("section", "author").prefetch_related("tags")
 
     def for_cards(self):

@@ -219,6 +219,15 @@ class Article(models.Model):
             self.published_at is not None and self.published_at > timezone.now()
         )
 
+    def hero_thumbnail(self, display_width):
+        """{"url", "width", "height"} of the smallest rendition sharp at `display_width` CSS px."""
+        return renditions.smallest_rendition(
+            self.hero_image,
+            self.hero_renditions,
+            display_width,
+            size=(self.hero_width, self.hero_height),
+        )
+
     @property
     def hero_picture(self):
         """The hero's renditions as `srcset`s, or None when it has none (the original is used)."""

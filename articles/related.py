@@ -10,6 +10,9 @@ from taggit.models import TaggedItem
 from articles.models import Article
 from lifescope import page_cache
 
+# CSS pixels of a related story's thumbnail slot (static/css/site.css .related__item img).
+RELATED_THUMBNAIL_WIDTH = 96
+
 # Candidates come from this many of the newest articles of each tag and of the section, so a
 # cache miss reads a bounded slice of each index however large the archive grows.
 RECENT_PER_SOURCE = 100
@@ -68,7 +71,17 @@ def _find_related(article):
         candidates = candidates.annotate(shared_tags=Value(0))
     candidates = (
         candidates.select_related("section")
-        .only("title", "slug", "published_at", "section__name", "section__slug", "hero_image")
+        .only(
+            "title",
+            "slug",
+            "published_at",
+            "section__name",
+            "section__slug",
+            "hero_image",
+            "hero_renditions",
+            "hero_width",
+            "hero_height",
+        )
         .order_by("-shared_tags", "-published_at", "-id")
     )
     return [
@@ -77,7 +90,7 @@ def _find_related(article):
             "url": story.get_absolute_url(),
             "section": story.section.name,
             "published_at": story.published_at,
-            "image_url": story.hero_image.url if story.hero_image else "",
+            "image": story.hero_thumbnail(RELATED_THUMBNAIL_WIDTH),
         }
         for story in candidates[: settings.DISCOVERY["RELATED_COUNT"]]
     ]

@@ -8,6 +8,8 @@ from articles.models import Article, Section
 POPULAR_BOX_KEY = "articles:popular-box"
 SECTION_NAV_KEY = "articles:section-nav"
 ALL_KEYS = (POPULAR_BOX_KEY, SECTION_NAV_KEY)
+# CSS pixels of the box's thumbnail slot (static/css/site.css .popular-posts__item img).
+POPULAR_THUMBNAIL_WIDTH = 72
 
 
 def popular_posts():
@@ -31,7 +33,15 @@ def _rank_popular_posts():
     eligible = (
         Article.objects.most_viewed()
         .passing(Article.objects.rankable())
-        .only("title", "slug", "hero_image", "hero_alt", "hero_width", "hero_height")
+        .only(
+            "title",
+            "slug",
+            "hero_image",
+            "hero_renditions",
+            "hero_alt",
+            "hero_width",
+            "hero_height",
+        )
     )
     ranked = list(eligible.filter(popular_pinned=True)[:count])
     if len(ranked) < count:
@@ -40,7 +50,7 @@ def _rank_popular_posts():
         {
             "title": article.title,
             "url": article.get_absolute_url(),
-            "image_url": article.hero_image.url if article.hero_image else "",
+            "image": article.hero_thumbnail(POPULAR_THUMBNAIL_WIDTH),
             "image_alt": article.hero_alt,
         }
         for article in ranked

@@ -13,6 +13,7 @@ from lifescope.images import jpeg_without_metadata
 from tests.editorial.conftest import change_form, change_url, jpeg_upload
 from tests.editorial.test_renditions import gps_exif
 from tests.factories import ArticleFactory
+from tests.reading import page
 
 pytestmark = pytest.mark.django_db
 
@@ -260,3 +261,23 @@ def test_the_smallest_rendition_is_the_original_until_renditions_exist():
     assert renditions.smallest_rendition(
         article.hero_image, article.hero_renditions, 100, size=(900, 600)
     ) == {"url": article.hero_image.url, "width": 900, "height": 600}
+
+
+def test_the_popular_box_shows_a_small_rendition_not_the_original(
+    client, django_capture_on_commit_callbacks
+):
+    article = new_article(jpeg_upload(size=(2400, 1600)))
+    article.view_count = 10
+    with django_capture_on_commit_callbacks(execute=True):
+        article.save()
+    article.refresh_from_db()
+    smallest_jpeg = min(
+        (item for item in article.hero_renditions["items"] if item["format"] == "jpeg"),
+        key=lambda item: item["width"],
+    )
+
+    box = page(client.get("/")).find("section", class_="popular-posts")
+    thumbnail = box.find("img")
+
+    assert thumbnail.attrs["src"] == default_storage.url(smallest_jpeg["name"])
+    assert thumbnail.attrs["src"] != article.hero_image.url

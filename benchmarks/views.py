@@ -1,6 +1,6 @@
 """Article page throughput with view counting on and off, and whether every view was counted.
 
-    python -m benchmarks.views [--requests 2000] [--clients 16] [--rounds 2]
+    python -m benchmarks.views [--requests 2000] [--clients 16] [--rounds 2] [--workers 4]
 
 Starts the real app under gunicorn on a loopback port, once per mode and round, and fires
 GET requests at published articles from a bounded pool of clients. Each request is a distinct
@@ -42,7 +42,6 @@ BROWSER = (
 )
 ARTICLES = 20
 REPEATS = 100  # reloads of the one repeat visitor per run, to be counted once
-WORKERS, THREADS = 4, 4
 
 
 def main():
@@ -50,6 +49,7 @@ def main():
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="runs per mode, alternating")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn processes")
     args = parser.parse_args()
 
     var_dir = Path(tempfile.mkdtemp(prefix="lifescope-bench-"))
@@ -59,7 +59,8 @@ def main():
     article_paths = create_articles()
     backend = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
     buffered = bool(os.environ.get("REDIS_URL"))
-    workers, threads = WORKERS, THREADS
+    # As many threads in all as clients: none waits for a thread, none sits idle.
+    workers, threads = args.workers, max(1, args.clients // args.workers)
     print(
         f"{backend}{' + Redis buffer' if buffered else ', file buffer'}; gunicorn "
         f"{workers} worker(s) x {threads} thread(s); {args.requests} requests from "

@@ -80,25 +80,25 @@ def window_number(window):
     return int(time.time()) // window
 
 
-def _first_read_in_database(article_id, visitor, window_number):
+def _first_read_in_database(article_id, visitor, window_index):
     _, created = FallbackSighting.objects.get_or_create(
-        article_id=article_id, visitor=visitor, window=window_number
+        article_id=article_id, visitor=visitor, window=window_index
     )
     return created
 
 
-def _record_sighting(article_id, visitor, window_number, day):
+def _record_sighting(article_id, visitor, window_index, day):
     """Appends a reader's view, with its visitor and window, to this process's file buffer;
     should that fail, dedupes it in the database and writes it at once."""
     hour = storage.current_hour()
     try:
         scheduling.writer().add(
-            article_id, day, filebuffer.VIEW, hour, visitor=visitor, window=window_number
+            article_id, day, filebuffer.VIEW, hour, visitor=visitor, window=window_index
         )
         return
     except OSError:
         logger.exception("Could not buffer a view: writing it to the database instead")
-    if _first_read_in_database(article_id, visitor, window_number):
+    if _first_read_in_database(article_id, visitor, window_index):
         storage.add_one(article_id, day, hour=hour)
 
 

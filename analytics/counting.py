@@ -50,15 +50,17 @@ def record_first_read(article_id, visitor, day):
     With Redis, one script sets the visitor's key if absent and, only then, adds the view to
     the buffer: atomic, shared by every process, one round trip. When Redis cannot answer, a
     unique row in the database dedupes and the view is written at once. Without Redis, this
-    process's record of recent reads (analytics/recent.py) dedupes, under a lock, so two
-    simultaneous requests of one visitor cannot both be first.
+    process's record of recent reads (analytics/recent.py) drops repeats cheaply, under a lock;
+    the view it lets through carries the visitor and window to the file buffer, and the flush
+    counts it only if no other process's line of that visitor, article and window came first
+    (a unique row again, so True here means "not a repeat in this process").
     """
     window = settings.ANALYTICS["DEDUPE_SECONDS"]
     shared = buffer.get_buffer()
     if shared is None:
         if not recent.recent_reads.first(hash((article_id, visitor)), window):
             return False
-        record(article_id, day)
+        _record_sighting(article_id, visitor, window_number(window), day)
         return True
     hour = storage.current_hour()
     seen_key = cache.make_key(f"analytics:seen:{article_id}:{visitor}")
@@ -66,17 +68,38 @@ def record_first_read(article_id, visitor, day):
         return shared.add_first_read(seen_key, window, article_id, day, hour)
     except RedisError:
         logger.warning("Redis is unreachable: counting a view in the database instead")
-    if not _first_read_in_database(article_id, visitor, window):
+    if not _first_read_in_database(article_id, visitor, window_number(window)):
         return False
     storage.add_one(article_id, day, hour=hour)
     return True
 
 
-def _first_read_in_database(article_id, visitor, window):
+def window_number(window):
+    """Which dedupe window now falls in. Windows are fixed slices of the clock, not counted
+    from the first read as Redis's key expiry is: a unique row can only name a fixed one."""
+    return int(time.time()) // window
+
+
+def _first_read_in_database(article_id, visitor, window_index):
     _, created = FallbackSighting.objects.get_or_create(
-        article_id=article_id, visitor=visitor, window=int(time.time()) // window
+        article_id=article_id, visitor=visitor, window=window_index
     )
     return created
+
+
+def _record_sighting(article_id, visitor, window_index, day):
+    """Appends a reader's view, with its visitor and window, to this process's file buffer;
+    should that fail, dedupes it in the database and writes it at once."""
+    hour = storage.current_hour()
+    try:
+        scheduling.writer().add(
+            article_id, day, filebuffer.VIEW, hour, visitor=visitor, window=window_index
+        )
+        return
+    except OSError:
+        logger.exception("Could not buffer a view: writing it to the database instead")
+    if _first_read_in_database(article_id, visitor, window_index):
+        storage.add_one(article_id, day, hour=hour)
 
 
 def record(article_id, day, bot=False):

@@ -16,6 +16,11 @@ drops it when the process exits or is killed. A file whose lock can be taken the
 writer left: once read to the end it is deleted, so the files of dead workers are flushed once
 and then disappear. One flush at a time per folder, by flock() on a lock file whose modification
 time says when the last flush ran.
+
+A reader's view line also carries the visitor's key and dedupe window, because each process
+dedupes only its own readers: the flush counts the line only if the database has no sighting
+of that visitor, article and window yet (storage.first_sightings). A line without them (a bot
+hit, or one written before lines had them) counts as it is.
 """
 
 import contextlib
@@ -29,7 +34,7 @@ import uuid
 from pathlib import Path
 from typing import NamedTuple
 
-from analytics.storage import Count
+from analytics.storage import Count, Sighting
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +53,7 @@ class Segment(NamedTuple):
     end: int
     size: int  # the file's size when read; more than `end` while a line is half-written
     counts: list
+    sightings: list  # the views still to dedupe across processes, in the order they came
 
 
 class FileViewBuffer:
@@ -61,9 +67,15 @@ class FileViewBuffer:
 
     # --- writing (every counted request) ----------------------------------------------------
 
-    def add(self, article_id, day, kind=VIEW, hour=None):
-        line = f"{article_id} {day.isoformat()} {kind}{'' if hour is None else f' {hour}'}\n"
-        line = line.encode()
+    def add(self, article_id, day, kind=VIEW, hour=None, visitor=None, window=None):
+        """Appends one view or bot hit; with `visitor` and `window` (its dedupe window's
+        number), the flush counts it only once per visitor, article and window."""
+        fields = [str(article_id), day.isoformat(), kind]
+        if hour is not None:
+            fields.append(str(hour))
+        if visitor is not None:
+            fields += [visitor, str(window)]
+        line = (" ".join(fields) + "\n").encode()
         with self._lock:
             if self._fd is None or self._pid != os.getpid() or self._written > ROTATE_BYTES:
                 self._open()
@@ -150,8 +162,9 @@ class FileViewBuffer:
             except FileNotFoundError:
                 continue
             complete = data[: data.rfind(b"\n") + 1]
+            counts, sightings = _parse(complete)
             segments.append(
-                Segment(name, start, start + len(complete), max(size, start), _parse(complete))
+                Segment(name, start, start + len(complete), max(size, start), counts, sightings)
             )
         return segments
 
@@ -179,15 +192,24 @@ class FileViewBuffer:
 
 
 def _parse(data):
+    """The lines' counts to add as they are, and the sightings to count once each."""
     merged = {}
+    sightings = []
     for line in data.decode("ascii", "replace").splitlines():
         try:
-            article_id, day, kind, *hour = line.split(" ")
-            hour = int(hour[0]) if hour else None
+            article_id, day, kind, *rest = line.split(" ")
+            hour = int(rest[0]) if len(rest) in (1, 3) else None
             key = (int(article_id), datetime.date.fromisoformat(day), hour)
+            if len(rest) in (2, 3):
+                visitor, window = rest[-2], int(rest[-1])
+            elif len(rest) > 1:
+                raise ValueError(f"{len(rest)} fields after the kind")
         except (ValueError, IndexError):
             # Only a write cut short (disk full) can leave a broken line; it is one view.
             logger.warning("Skipped a malformed line in the view buffer: %r", line[:80])
+            continue
+        if kind != BOT and len(rest) in (2, 3):
+            sightings.append(Sighting(key[0], visitor, window, key[1], hour))
             continue
         views, bot_hits = merged.get(key, (0, 0))
         if kind == BOT:
@@ -195,10 +217,11 @@ def _parse(data):
         else:
             views += 1
         merged[key] = (views, bot_hits)
-    return [
+    counts = [
         Count(article_id, day, *totals, hour=hour)
         for (article_id, day, hour), totals in merged.items()
     ]
+    return counts, sightings
 
 
 _current = None

@@ -75,7 +75,9 @@ class FlushedBatch(models.Model):
 
 
 class FallbackSighting(models.Model):
-    """A visitor's read of an article, kept only while Redis (the usual dedupe) is unreachable.
+    """A visitor's read of an article, where the database is the dedupe: without Redis (the
+    flush of the file buffers counts a view only if it adds this row) and while Redis is
+    unreachable. Kept for a day (services.SIGHTING_KEEP).
 
     `window` numbers the dedupe window the read fell in; the unique constraint makes "first read
     in this window" one atomic insert, as `cache.add` is in Redis.

@@ -27,6 +27,12 @@ MAX_BATCHES_PER_FLUSH = 10
 # Daily rows younger than this are what the 30-day window and trending read.
 MIN_DAILY_DAYS = 31
 HOURLY_KEEP_HOURS = 48
+# Sightings only matter within their dedupe window and while its views may still be flushed
+# (a dead worker's file can come late); a day is far past both.
+SIGHTING_KEEP = datetime.timedelta(days=1)
+# A flush removes at most this many old sightings, plus two for each one it adds, so the table
+# shrinks faster than it grows and no flush holds the write lock for long.
+SIGHTINGS_PRUNED_PER_FLUSH = 1000
 
 
 class Flushed(NamedTuple):
@@ -80,6 +86,9 @@ def write_batch(view_buffer, batch, counts):
 def flush_files(file_buffer, wait=False, min_interval=0.0):
     """Writes the unflushed lines of every buffer file, and their new offsets, in one transaction.
 
+    A reader's view counts only if the database has no sighting of its visitor, article and
+    window yet; the sightings commit with the counts, so the dedupe holds across processes
+    and a flush that dies before its commit leaves every line to be read again.
     Then deletes the files read to the end whose writers are gone, and their offsets. Does
     nothing when another flush holds the folder (unless `wait`) or ran within `min_interval`.
     """
@@ -90,12 +99,14 @@ def flush_files(file_buffer, wait=False, min_interval=0.0):
         segments = file_buffer.read(offsets)
         fresh = [segment for segment in segments if segment.end > segment.start]
         views = bot_hits = 0
+        sightings = [sighting for segment in fresh for sighting in segment.sightings]
         if fresh:
             with transaction.atomic():
                 for segment in fresh:
                     _advance(segment, offsets)
                 views, bot_hits = storage.add_counts(
                     [count for segment in fresh for count in segment.counts]
+                    + storage.first_sightings(sightings)
                 )
         finished = {segment.name for segment in segments if file_buffer.delete_if_finished(segment)}
         # A file is deleted before its offset, so an offset without a file is a finished one.
@@ -103,7 +114,18 @@ def flush_files(file_buffer, wait=False, min_interval=0.0):
         done = finished | (offsets.keys() - listed)
         if done:
             BufferCheckpoint.objects.filter(name__in=done).delete()
+        prune_sightings(SIGHTINGS_PRUNED_PER_FLUSH + 2 * len(sightings))
     return Flushed(len(fresh), views, bot_hits)
+
+
+def prune_sightings(limit=None):
+    """Deletes sightings older than SIGHTING_KEEP, oldest first, at most `limit` of them."""
+    old = FallbackSighting.objects.filter(seen_at__lt=timezone.now() - SIGHTING_KEEP)
+    if limit is None:
+        old.delete()
+        return
+    # One DELETE ... WHERE id IN (SELECT ... LIMIT): SQLite and PostgreSQL take a limited subquery.
+    FallbackSighting.objects.filter(pk__in=old.order_by("seen_at").values("pk")[:limit]).delete()
 
 
 def _advance(segment, offsets):
@@ -141,10 +163,7 @@ def prune_views(keep_days, today=None):
     FlushedBatch.objects.filter(
         flushed_at__lt=timezone.now() - datetime.timedelta(days=keep_days)
     ).delete()
-    # Sightings only matter within their dedupe window; a day is far past any window.
-    FallbackSighting.objects.filter(
-        seen_at__lt=timezone.now() - datetime.timedelta(days=1)
-    ).delete()
+    prune_sightings()
     return removed
 
 

@@ -8,8 +8,9 @@ from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import BigIntegerField, Case, F, Value, When
+from django.utils import timezone
 
-from analytics.models import ArticleDailyViews, ArticleHourlyViews
+from analytics.models import ArticleDailyViews, ArticleHourlyViews, FallbackSighting
 from articles.models import Article
 
 
@@ -19,6 +20,20 @@ class Count(NamedTuple):
     views: int = 0
     bot_hits: int = 0
     hour: int | None = None  # hours since the epoch (UTC), for the 24-hour ranking
+
+
+class Sighting(NamedTuple):
+    """A reader's view, to count only if it is the first of its visitor, article and window."""
+
+    article_id: int
+    visitor: str
+    window: int  # the dedupe window's number: seconds since the epoch // DEDUPE_SECONDS
+    day: object  # datetime.date
+    hour: int | None = None
+
+
+# Rows per INSERT: five parameters each stays far below SQLite's and PostgreSQL's limits.
+SIGHTINGS_PER_STATEMENT = 500
 
 
 def current_hour():
@@ -124,3 +139,41 @@ def _upsert_hourly(counts):
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
+
+
+def first_sightings(sightings):
+    """Stores `sightings` and returns their views: one per visitor, article and window the
+    database had not seen yet, whichever process the reads went through.
+
+    One INSERT ... ON CONFLICT DO NOTHING RETURNING per chunk: the unique constraint decides
+    which reads are first, atomically, so two flushes (or a flush and a Redis-outage read)
+    racing over one visitor cannot both count it. Call it in the transaction that adds the
+    counts, so a flush that dies before its commit leaves no sighting behind.
+    """
+    first = {}
+    for sighting in sightings:  # a visitor's first line in the batch is the one kept
+        first.setdefault((sighting.article_id, sighting.visitor, sighting.window), sighting)
+    rows = list(first.values())
+    quote = connection.ops.quote_name
+    table = quote(FallbackSighting._meta.db_table)
+    columns = ", ".join(quote(name) for name in ("article_id", "visitor", "window", "seen_at"))
+    key = ", ".join(quote(name) for name in ("article_id", "visitor", "window"))
+    seen_at = connection.ops.adapt_datetimefield_value(timezone.now())
+    inserted = []
+    for start in range(0, len(rows), SIGHTINGS_PER_STATEMENT):
+        chunk = rows[start : start + SIGHTINGS_PER_STATEMENT]
+        values = ", ".join(["(%s, %s, %s, %s)"] * len(chunk))
+        params = [
+            value for row in chunk for value in (row.article_id, row.visitor, row.window, seen_at)
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} "
+                f"ON CONFLICT ({key}) DO NOTHING RETURNING {key}",
+                params,
+            )
+            inserted += [first[tuple(returned)] for returned in cursor.fetchall()]
+    return [
+        Count(sighting.article_id, sighting.day, views=1, hour=sighting.hour)
+        for sighting in inserted
+    ]

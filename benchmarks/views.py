@@ -1,16 +1,18 @@
 """Article page throughput with view counting on and off, and whether every view was counted.
 
-    python -m benchmarks.views [--requests 2000] [--clients 16] [--rounds 2]
+    python -m benchmarks.views [--requests 2000] [--clients 16] [--rounds 2] [--workers 4]
 
 Starts the real app under gunicorn on a loopback port, once per mode and round, and fires
 GET requests at published articles from a bounded pool of clients. Each request is a distinct
-visitor (its own X-Forwarded-For, believed because 127.0.0.1 is a trusted proxy here). After
-each run it flushes the view buffer and checks that exactly one view per request was recorded.
+visitor (its own X-Forwarded-For, believed because 127.0.0.1 is a trusted proxy here). Then,
+untimed, one more visitor reloads an article REPEATS times from every client at once, so the
+reloads land on several worker processes. After each run it flushes the view buffer and checks
+that exactly one view per distinct visitor was recorded.
 
 Uses SQLite in a temporary folder, or DATABASE_URL (PostgreSQL); with REDIS_URL, views are
-buffered in Redis and gunicorn runs several processes, otherwise in per-process files and one
-process with threads (the in-process dedupe cannot be shared between processes). Either way the
-server flushes them itself, after responses, as in production.
+buffered in Redis, otherwise in per-process files whose flush dedupes across processes. Either
+way gunicorn runs several processes and flushes the views itself, after responses, as in
+production.
 
 Requests per second swing with whatever else runs on the machine, so it also prints the CPU
 time the server's workers spent per request, which moves much less.
@@ -39,6 +41,7 @@ BROWSER = (
     "Chrome/131.0.0.0 Safari/537.36"
 )
 ARTICLES = 20
+REPEATS = 100  # reloads of the one repeat visitor per run, to be counted once
 
 
 def main():
@@ -46,6 +49,7 @@ def main():
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3, help="runs per mode, alternating")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn processes")
     args = parser.parse_args()
 
     var_dir = Path(tempfile.mkdtemp(prefix="lifescope-bench-"))
@@ -55,7 +59,8 @@ def main():
     article_paths = create_articles()
     backend = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
     buffered = bool(os.environ.get("REDIS_URL"))
-    workers, threads = (4, 4) if buffered else (1, args.clients)
+    # As many threads in all as clients: none waits for a thread, none sits idle.
+    workers, threads = args.workers, max(1, args.clients // args.workers)
     print(
         f"{backend}{' + Redis buffer' if buffered else ', file buffer'}; gunicorn "
         f"{workers} worker(s) x {threads} thread(s); {args.requests} requests from "
@@ -170,6 +175,7 @@ def run_once(env, paths, args, counting, workers, threads, run_number):
         cpu_before = workers_cpu_seconds(server.pid)
         statuses, elapsed = fire(port, paths, args.requests, args.clients, run_number)
         cpu = workers_cpu_seconds(server.pid) - cpu_before
+        statuses += fire(port, paths, REPEATS, args.clients, run_number, one_visitor=True)[0]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -179,7 +185,7 @@ def run_once(env, paths, args, counting, workers, threads, run_number):
         "rate": args.requests / elapsed,
         "cpu_ms": 1000 * cpu / args.requests,
         "views": recorded_views() - before,
-        "expected": args.requests if counting else 0,
+        "expected": args.requests + 1 if counting else 0,
         "errors": errors,
         "locked": locked,
     }
@@ -224,8 +230,9 @@ def start_server(env, port, counting, workers, threads):
     raise SystemExit(f"gunicorn did not start; see {log}")
 
 
-def fire(port, paths, total, clients, run_number):
-    """`total` GETs from `clients` threads, each request a visitor of its own."""
+def fire(port, paths, total, clients, run_number, one_visitor=False):
+    """`total` GETs from `clients` threads, each request a visitor of its own, or all of them
+    one visitor reloading the first article."""
     local = threading.local()
     # Dedupe keys in Redis outlive a run: a random part keeps every invocation's visitors new.
     salt = random.randrange(1 << 16)
@@ -233,9 +240,12 @@ def fire(port, paths, total, clients, run_number):
     def one(n):
         if not hasattr(local, "connection"):
             local.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        visitor = f"fd00:{salt:x}:{run_number:x}::{n:x}"
+        if one_visitor:
+            visitor, path = f"fd00:{salt:x}:{run_number:x}:1::", paths[0]
+        else:
+            visitor, path = f"fd00:{salt:x}:{run_number:x}::{n:x}", paths[n % len(paths)]
         try:
-            return request(local.connection, paths[n % len(paths)], BROWSER, visitor)
+            return request(local.connection, path, BROWSER, visitor)
         except (OSError, http.client.HTTPException):
             local.connection.close()
             return None

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
+from taggit.models import TaggedItem
 
 from lifescope import renditions
 from lifescope.sanitize import clean_html
@@ -54,6 +55,15 @@ class ArticleQuerySet(models.QuerySet):
         (status, published_at) index for the most selective and read all of it.
         """
         return self.filter(models.Exists(gate.filter(pk=models.OuterRef("pk"))))
+
+    def tagged(self, tag):
+        """The articles carrying `tag`, found from the tag's own rows in taggit's item table
+        (`taggeditem_tag_recent_idx`, migration 0008), so the cost follows the tag's size
+        rather than the archive's."""
+        items = TaggedItem.objects.filter(
+            tag=tag, content_type__app_label="articles", content_type__model="article"
+        )
+        return self.filter(pk__in=items.values("object_id"))
 
     def for_listing(self):
         """Loads what an article card shows, in a fixed number of queries."""

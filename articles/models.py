@@ -164,11 +164,18 @@ class Article(models.Model):
             ("publish_article", "Can publish and unpublish articles"),
         ]
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="article_published_idx"),
-            models.Index(fields=["section", "status", "-published_at"], name="article_section_idx"),
-            models.Index(fields=["author", "status", "-published_at"], name="article_author_idx"),
+            # Each listing's index ends with its whole order (newest first, then id), so the
+            # listing reads its first page off the index with no sort at all, and SQLite
+            # plans it so with or without statistics (migration 0009).
+            models.Index(fields=["status", "-published_at", "-id"], name="article_published_idx"),
             models.Index(
-                fields=["featured", "status", "-published_at"], name="article_featured_idx"
+                fields=["section", "status", "-published_at", "-id"], name="article_section_idx"
+            ),
+            models.Index(
+                fields=["author", "status", "-published_at", "-id"], name="article_author_idx"
+            ),
+            models.Index(
+                fields=["featured", "status", "-published_at", "-id"], name="article_featured_idx"
             ),
             models.Index(fields=["status", "-view_count"], name="article_popular_idx"),
             # The popular box, read from the top (articles.sidebars): every article by views,

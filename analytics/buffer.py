@@ -9,6 +9,7 @@ after its commit leaves a batch key the database already has, so the next run ju
 
 import datetime
 import uuid
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
@@ -37,14 +38,31 @@ return 0
 """
 
 
+# Counts a view only if the visitor's key was absent: dedupe and count in one round trip.
+ADD_FIRST_READ = """
+if redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then
+  redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+  return 1
+end
+return 0
+"""
+
+
 class RedisViewBuffer:
     def __init__(self, client, prefix):
         self.client = client
         self.live_key = f"{prefix}:live"
         self.flushing_key = f"{prefix}:flushing"
+        self._add_first_read = client.register_script(ADD_FIRST_READ)
 
-    def add(self, article_id, day, kind=VIEW):
-        self.client.hincrby(self.live_key, f"{article_id}:{day.isoformat()}:{kind}", 1)
+    def add(self, article_id, day, kind=VIEW, hour=None):
+        self.client.hincrby(self.live_key, _field(article_id, day, kind, hour), 1)
+
+    def add_first_read(self, seen_key, window, article_id, day, hour=None):
+        """Adds a view unless `seen_key` exists; it then exists for `window` seconds.
+        True if the view was added."""
+        field = _field(article_id, day, VIEW, hour)
+        return bool(self._add_first_read(keys=[seen_key, self.live_key], args=[window, field]))
 
     def claim(self):
         """Returns (batch key, counts) of the batch to write next, or None when empty."""
@@ -69,18 +87,25 @@ class RedisViewBuffer:
         return counts
 
 
+def _field(article_id, day, kind, hour):
+    return f"{article_id}:{day.isoformat()}:{kind}" + ("" if hour is None else f":{hour}")
+
+
 def _parse_counts(fields):
     merged = {}
     for field, value in fields.items():
-        article_id, day, kind = field.decode().split(":")
-        key = (int(article_id), datetime.date.fromisoformat(day))
+        article_id, day, kind, *hour = field.decode().split(":")
+        key = (int(article_id), datetime.date.fromisoformat(day), int(hour[0]) if hour else None)
         views, bot_hits = merged.get(key, (0, 0))
         if kind == VIEW:
             views += int(value)
         else:
             bot_hits += int(value)
         merged[key] = (views, bot_hits)
-    return [Count(article_id, day, *totals) for (article_id, day), totals in merged.items()]
+    return [
+        Count(article_id, day, *totals, hour=hour)
+        for (article_id, day, hour), totals in merged.items()
+    ]
 
 
 def get_buffer():
@@ -89,4 +114,10 @@ def get_buffer():
         return None
     from django_redis import get_redis_connection
 
-    return RedisViewBuffer(get_redis_connection("default"), cache.make_key("analytics:buffer"))
+    return _buffer_for(get_redis_connection("default"), cache.make_key("analytics:buffer"))
+
+
+@lru_cache(maxsize=4)
+def _buffer_for(client, prefix):
+    # One per connection: every counted view comes here, and the script is registered once.
+    return RedisViewBuffer(client, prefix)

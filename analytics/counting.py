@@ -11,10 +11,9 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
 from redis.exceptions import RedisError
 
-from analytics import buffer, storage, visitors
+from analytics import buffer, filebuffer, recent, scheduling, storage, visitors
 from analytics.models import FallbackSighting
 
 logger = logging.getLogger(__name__)
@@ -36,28 +35,41 @@ def count_response(request, response, article_id):
     user = getattr(request, "user", None)
     if user is not None and user.is_staff:
         return Outcome.IGNORED
-    today = timezone.localdate()
+    today = visitors.counting_day()
     if visitors.is_bot(request):
         record(article_id, today, bot=True)
         return Outcome.BOT
-    if not first_read(article_id, visitors.visitor_key(request, today)):
+    if not record_first_read(article_id, visitors.visitor_key(request, today), today):
         return Outcome.REPEAT
-    record(article_id, today)
     return Outcome.VIEW
 
 
-def first_read(article_id, visitor):
-    """True once per visitor and article per dedupe window.
+def record_first_read(article_id, visitor, day):
+    """Records a view if it is the visitor's first read of the article in the dedupe window.
 
-    cache.add is one atomic set-if-absent in Redis and in the in-process cache, so two
-    simultaneous requests of one visitor cannot both see "absent". When Redis cannot answer
-    (django-redis then returns None), a unique row in the database does the same job.
+    With Redis, one script sets the visitor's key if absent and, only then, adds the view to
+    the buffer: atomic, shared by every process, one round trip. When Redis cannot answer, a
+    unique row in the database dedupes and the view is written at once. Without Redis, this
+    process's record of recent reads (analytics/recent.py) dedupes, under a lock, so two
+    simultaneous requests of one visitor cannot both be first.
     """
     window = settings.ANALYTICS["DEDUPE_SECONDS"]
-    added = cache.add(f"analytics:seen:{article_id}:{visitor}", 1, timeout=window)
-    if added is None:
-        return _first_read_in_database(article_id, visitor, window)
-    return bool(added)
+    shared = buffer.get_buffer()
+    if shared is None:
+        if not recent.recent_reads.first(hash((article_id, visitor)), window):
+            return False
+        record(article_id, day)
+        return True
+    hour = storage.current_hour()
+    seen_key = cache.make_key(f"analytics:seen:{article_id}:{visitor}")
+    try:
+        return shared.add_first_read(seen_key, window, article_id, day, hour)
+    except RedisError:
+        logger.warning("Redis is unreachable: counting a view in the database instead")
+    if not _first_read_in_database(article_id, visitor, window):
+        return False
+    storage.add_one(article_id, day, hour=hour)
+    return True
 
 
 def _first_read_in_database(article_id, visitor, window):
@@ -68,15 +80,24 @@ def _first_read_in_database(article_id, visitor, window):
 
 
 def record(article_id, day, bot=False):
-    """Adds one view (or bot hit) to the Redis buffer if there is one, else to the database.
+    """Adds one view (or bot hit) to the Redis buffer if there is one, else to this process's
+    file buffer (analytics/filebuffer.py).
 
-    Should Redis fail, the view goes to the database directly rather than being lost.
+    Should either fail, the view goes to the database directly rather than being lost.
     """
+    hour = storage.current_hour()
     shared = buffer.get_buffer()
     if shared is not None:
         try:
-            shared.add(article_id, day, buffer.BOT if bot else buffer.VIEW)
+            shared.add(article_id, day, buffer.BOT if bot else buffer.VIEW, hour)
             return
         except RedisError:
             logger.warning("Redis is unreachable: writing a view to the database instead")
-    storage.add_one(article_id, day, bot=bot)
+    else:
+        try:
+            writer = scheduling.writer()
+            writer.add(article_id, day, filebuffer.BOT if bot else filebuffer.VIEW, hour)
+            return
+        except OSError:
+            logger.exception("Could not buffer a view: writing it to the database instead")
+    storage.add_one(article_id, day, bot=bot, hour=hour)

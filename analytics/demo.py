@@ -1,10 +1,12 @@
-"""Daily view rows for the demo stories, so each ranking window has a different leader."""
+"""Daily and hourly view rows for the demo stories, so each ranking window has a different
+leader."""
 
 import datetime
 
 from django.utils import timezone
 
-from analytics.models import ArticleDailyViews
+from analytics import storage
+from analytics.models import ArticleDailyViews, ArticleHourlyViews
 
 # Each day after publication an article draws this share of the day before's readers, so old
 # stories lead "all time" while recent ones lead the shorter windows.
@@ -31,6 +33,31 @@ def add_demo_views(sender, articles, **kwargs):
                 )
             )
     ArticleDailyViews.objects.bulk_create(rows)
+    ArticleHourlyViews.objects.bulk_create(hourly(rows, now))
+
+
+def hourly(daily_rows, now):
+    """Today's and yesterday's views spread evenly over the hours of each that have begun."""
+    today = timezone.localdate(now)
+    rows = []
+    for row in daily_rows:
+        if row.day < today - datetime.timedelta(days=1):
+            continue
+        midnight = timezone.make_aware(datetime.datetime.combine(row.day, datetime.time()))
+        hours = [
+            int(midnight.timestamp()) // 3600 + n
+            for n in range(24)
+            if midnight + datetime.timedelta(hours=n) <= now
+        ]
+        for n, hour in enumerate(hours):
+            views = row.views // len(hours) + (n < row.views % len(hours))
+            if views:
+                rows.append(
+                    ArticleHourlyViews(
+                        article=row.article, hour=storage.hour_start(hour), views=views
+                    )
+                )
+    return rows
 
 
 def spread(total, days):

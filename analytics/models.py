@@ -34,6 +34,32 @@ class ArticleDailyViews(models.Model):
         return reverse("admin:articles_article_change", args=[self.article_id])
 
 
+class ArticleHourlyViews(models.Model):
+    """Readers of one article in one clock hour (its start, UTC), kept for the last 48 hours
+    only, so the 24-hour ranking counts exactly the last 24 hours, not whole days."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="hourly_views")
+    hour = models.DateTimeField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-hour", "article"]
+        verbose_name_plural = "article hourly views"
+        constraints = [
+            models.UniqueConstraint(fields=["article", "hour"], name="hourly_views_article_hour"),
+        ]
+        indexes = [
+            # The 24-hour ranking aggregates a range of hours over every article.
+            models.Index(fields=["hour", "article"], name="hourly_views_window_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.article_id} at {self.hour:%Y-%m-%d %H}:00: {self.views} views"
+
+    def get_absolute_url(self):
+        return reverse("admin:articles_article_change", args=[self.article_id])
+
+
 class FlushedBatch(models.Model):
     """A batch of buffered views already written, so a retried flush never adds it twice."""
 
@@ -71,3 +97,21 @@ class FallbackSighting(models.Model):
 
     def __str__(self):
         return f"{self.visitor[:8]}… read {self.article_id} in window {self.window}"
+
+
+class BufferCheckpoint(models.Model):
+    """How far one file of the embedded view buffer has been written to the database.
+
+    Saved in the transaction that writes the counts read from the file, so a flush that dies
+    before its commit is read again in full and one that dies after is never read again.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    offset = models.BigIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} flushed to byte {self.offset}"

@@ -1,9 +1,8 @@
 """What readers chose, per window: the scores behind the /popular/ page.
 
-24 hours, 7 and 30 days sum the daily rows of that many days, ending today. Daily rows cannot
-split yesterday by the hour, so "24 hours" counts today in full plus the share of yesterday
-still inside the last 24 hours, as if yesterday's views were spread evenly. All time is
-`Article.view_count`. Trending weighs each day's views by 0.5 ** (age in days / half-life).
+24 hours sums the hourly rows of the current hour and the 23 before it. 7 and 30 days sum the
+daily rows of that many days, ending today. All time is `Article.view_count`. Trending weighs
+each day's views by 0.5 ** (age in days / half-life).
 """
 
 import datetime
@@ -16,7 +15,8 @@ from django.db.models import Case, FloatField, Sum, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from analytics.models import ArticleDailyViews
+from analytics import storage
+from analytics.models import ArticleDailyViews, ArticleHourlyViews
 from articles.models import Article
 
 WINDOWS = {
@@ -47,10 +47,6 @@ def day_weights(window, now=None):
     now = now or timezone.now()
     today = timezone.localdate(now)
     days_ago = [today - datetime.timedelta(days=n) for n in range(TRENDING_DAYS)]
-    if window == "24h":
-        local = timezone.localtime(now)
-        elapsed = local - local.replace(hour=0, minute=0, second=0, microsecond=0)
-        return {today: 1.0, days_ago[1]: 1.0 - elapsed / datetime.timedelta(days=1)}
     if window == "7d":
         return dict.fromkeys(days_ago[:7], 1.0)
     if window == "30d":
@@ -64,12 +60,16 @@ def day_weights(window, now=None):
 def compute(window, limit, now=None):
     """[(article id, score)] for `window`, best first, ties to the older id.
 
-    Day windows aggregate one range of the (day, article) index; all time reads the
-    (status, -view_count) index of articles.
+    24 hours aggregates one range of the (hour, article) index, day windows one of the
+    (day, article) index; all time reads the (status, -view_count) index of articles.
     """
     if window == "all":
         ranked = candidates(now).filter(view_count__gt=0).most_viewed()
         return [(pk, float(views)) for pk, views in ranked.values_list("pk", "view_count")[:limit]]
+    if window == "24h":
+        first_hour = storage.hour_start(int((now or timezone.now()).timestamp()) // 3600 - 23)
+        rows = ArticleHourlyViews.objects.filter(hour__gte=first_hour)
+        return _top(rows, Sum("views", output_field=FloatField()), now, limit)
     weights = day_weights(window, now)
     if set(weights.values()) == {1.0}:
         score = Sum("views", output_field=FloatField())
@@ -82,10 +82,13 @@ def compute(window, limit, now=None):
                 output_field=FloatField(),
             )
         )
+    rows = ArticleDailyViews.objects.filter(day__gte=min(weights), day__lte=max(weights))
+    return _top(rows, score, now, limit)
+
+
+def _top(rows, score, now, limit):
     ranked = (
-        ArticleDailyViews.objects.filter(
-            day__gte=min(weights), day__lte=max(weights), article__in=candidates(now)
-        )
+        rows.filter(article__in=candidates(now))
         .values("article_id")
         .annotate(score=score)
         .filter(score__gt=0)
@@ -118,8 +121,12 @@ def refresh(window):
 
 
 def refresh_all():
+    """Recomputes every ranking; True if one that pages may show has changed."""
+    moved = False
     for window in WINDOWS:
-        refresh(window)
+        shown = cache.get(_key(window))
+        moved |= shown is not None and shown[1] != refresh(window)
+    return moved
 
 
 def popular(window, limit=None):

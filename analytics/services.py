@@ -4,13 +4,21 @@ import datetime
 import logging
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
 
 from analytics import storage
 from analytics.buffer import get_buffer
-from analytics.models import ArticleDailyViews, FallbackSighting, FlushedBatch
+from analytics.filebuffer import get_file_buffer
+from analytics.models import (
+    ArticleDailyViews,
+    ArticleHourlyViews,
+    BufferCheckpoint,
+    FallbackSighting,
+    FlushedBatch,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +26,7 @@ logger = logging.getLogger(__name__)
 MAX_BATCHES_PER_FLUSH = 10
 # Daily rows younger than this are what the 30-day window and trending read.
 MIN_DAILY_DAYS = 31
+HOURLY_KEEP_HOURS = 48
 
 
 class Flushed(NamedTuple):
@@ -27,15 +36,23 @@ class Flushed(NamedTuple):
 
 
 def flush_views(view_buffer=None):
-    """Writes buffered views to the database exactly once, even after a crashed flush.
+    """Writes buffered views (Redis, else this host's files) to the database exactly once."""
+    view_buffer = view_buffer or get_buffer()
+    if view_buffer is None:
+        return flush_files(local_buffer(), wait=True)
+    return flush_redis(view_buffer)
 
-    Each batch and its key commit in one transaction; a batch whose key is already in the
+
+def local_buffer():
+    """This process's file buffer, in ANALYTICS["BUFFER_DIR"]."""
+    return get_file_buffer(settings.ANALYTICS["BUFFER_DIR"])
+
+
+def flush_redis(view_buffer):
+    """Each batch and its key commit in one transaction; a batch whose key is already in the
     database was written by an earlier run that died before deleting it from Redis.
     """
-    view_buffer = view_buffer or get_buffer()
     flushed = Flushed()
-    if view_buffer is None:
-        return flushed
     for _ in range(MAX_BATCHES_PER_FLUSH):
         claimed = view_buffer.claim()
         if claimed is None:
@@ -60,9 +77,48 @@ def write_batch(view_buffer, batch, counts):
     return written
 
 
+def flush_files(file_buffer, wait=False, min_interval=0.0):
+    """Writes the unflushed lines of every buffer file, and their new offsets, in one transaction.
+
+    Then deletes the files read to the end whose writers are gone, and their offsets. Does
+    nothing when another flush holds the folder (unless `wait`) or ran within `min_interval`.
+    """
+    with file_buffer.flush_lock(wait=wait, min_interval=min_interval) as ours:
+        if not ours:
+            return Flushed()
+        offsets = dict(BufferCheckpoint.objects.values_list("name", "offset"))
+        segments = file_buffer.read(offsets)
+        fresh = [segment for segment in segments if segment.end > segment.start]
+        views = bot_hits = 0
+        if fresh:
+            with transaction.atomic():
+                for segment in fresh:
+                    _advance(segment, offsets)
+                views, bot_hits = storage.add_counts(
+                    [count for segment in fresh for count in segment.counts]
+                )
+        finished = {segment.name for segment in segments if file_buffer.delete_if_finished(segment)}
+        # A file is deleted before its offset, so an offset without a file is a finished one.
+        listed = {segment.name for segment in segments}
+        done = finished | (offsets.keys() - listed)
+        if done:
+            BufferCheckpoint.objects.filter(name__in=done).delete()
+    return Flushed(len(fresh), views, bot_hits)
+
+
+def _advance(segment, offsets):
+    """Moves a file's offset from where this flush started reading, or fails the transaction."""
+    if segment.name not in offsets:
+        BufferCheckpoint.objects.create(name=segment.name, offset=segment.end)
+    elif not BufferCheckpoint.objects.filter(name=segment.name, offset=segment.start).update(
+        offset=segment.end
+    ):
+        raise IntegrityError(f"Another flush moved the offset of {segment.name}")
+
+
 def prune_views(keep_days, today=None):
     """Keeps the last `keep_days` days (today included) in detail, rolling older days into
-    one row per article and month.
+    one row per article and month; hourly rows go after HOURLY_KEEP_HOURS.
 
     Totals (per article, all time, views and bot hits) are unchanged; only the detail of old
     days goes. Running it again changes nothing. Returns the number of rows removed.
@@ -78,6 +134,10 @@ def prune_views(keep_days, today=None):
         following = (month + datetime.timedelta(days=32)).replace(day=1)
         removed += _roll_up(month, old.filter(day__gte=month, day__lt=following))
         month = following
+    # The 24-hour ranking reads the last 24 hours; two days leave room for any time zone.
+    ArticleHourlyViews.objects.filter(
+        hour__lt=timezone.now() - datetime.timedelta(hours=HOURLY_KEEP_HOURS)
+    ).delete()
     FlushedBatch.objects.filter(
         flushed_at__lt=timezone.now() - datetime.timedelta(days=keep_days)
     ).delete()

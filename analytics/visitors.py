@@ -1,5 +1,6 @@
 """Who is reading: a private visitor key, and whether it is a person or a bot."""
 
+import datetime
 import hashlib
 from functools import lru_cache
 
@@ -24,7 +25,7 @@ def visitor_key(request, today=None):
     The key comes from SECRET_KEY and the date, so yesterday's keys cannot be linked to
     today's, nor recomputed by anyone without the secret.
     """
-    secret = _daily_secret(settings.SECRET_KEY, (today or timezone.localdate()).isoformat())
+    secret = _daily_secret(settings.SECRET_KEY, (today or counting_day()).isoformat())
     identity = f"{client_ip(request)}\n{user_agent(request)}".encode()
     return hashlib.blake2b(identity, key=secret, digest_size=16).hexdigest()
 
@@ -47,7 +48,16 @@ def is_bot(request):
 def is_speculative(request):
     """A prefetch or prerender the browser may never show to the reader."""
     for header in PURPOSE_HEADERS:
-        value = request.META.get(header, "").lower()
-        if any(word in value for word in SPECULATIVE_WORDS):
+        value = request.META.get(header)
+        if value and any(word in value.lower() for word in SPECULATIVE_WORDS):
             return True
     return False
+
+
+def counting_day():
+    """The date in TIME_ZONE, which days of views are counted in.
+
+    Not timezone.localdate(): that looks up the active time zone, a cost on every view, and
+    no reader's own time zone is ever activated for counting.
+    """
+    return datetime.datetime.now(timezone.get_default_timezone()).date()

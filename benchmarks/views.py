@@ -8,8 +8,12 @@ visitor (its own X-Forwarded-For, believed because 127.0.0.1 is a trusted proxy 
 each run it flushes the view buffer and checks that exactly one view per request was recorded.
 
 Uses SQLite in a temporary folder, or DATABASE_URL (PostgreSQL); with REDIS_URL, views are
-buffered in Redis and gunicorn runs several processes, otherwise one process with threads
-(the in-process cache cannot be shared between processes).
+buffered in Redis and gunicorn runs several processes, otherwise in per-process files and one
+process with threads (the in-process dedupe cannot be shared between processes). Either way the
+server flushes them itself, after responses, as in production.
+
+Requests per second swing with whatever else runs on the machine, so it also prints the CPU
+time the server's workers spent per request, which moves much less.
 """
 
 import argparse
@@ -53,7 +57,7 @@ def main():
     buffered = bool(os.environ.get("REDIS_URL"))
     workers, threads = (4, 4) if buffered else (1, args.clients)
     print(
-        f"{backend}{' + Redis buffer' if buffered else ', direct writes'}; gunicorn "
+        f"{backend}{' + Redis buffer' if buffered else ', file buffer'}; gunicorn "
         f"{workers} worker(s) x {threads} thread(s); {args.requests} requests from "
         f"{args.clients} clients per run"
     )
@@ -67,7 +71,8 @@ def main():
             results[counting].append(run)
             print(
                 f"  round {round_number + 1}, counting {'on ' if counting else 'off'}: "
-                f"{run['rate']:7.1f} req/s, {run['views']} views recorded "
+                f"{run['rate']:7.1f} req/s, {run['cpu_ms']:.3f} server CPU ms/request, "
+                f"{run['views']} views recorded "
                 f"(expected {run['expected']}), {run['errors']} 5xx/failed, "
                 f"{run['locked']} 'database is locked'"
             )
@@ -78,6 +83,12 @@ def main():
     clean = all(run["errors"] == 0 and run["locked"] == 0 for r in results.values() for run in r)
     print(f"median: counting off {median_off:.1f} req/s, on {median_on:.1f} req/s")
     print(f"counting costs {100 * (1 - median_on / median_off):.1f}% of throughput (noisy)")
+    cpu_on = statistics.median(run["cpu_ms"] for run in results[True])
+    cpu_off = statistics.median(run["cpu_ms"] for run in results[False])
+    print(
+        f"server CPU per request: counting off {cpu_off:.3f} ms, on {cpu_on:.3f} ms: "
+        f"counting costs {100 * (cpu_on / cpu_off - 1):.1f}% (steadier on a shared machine)"
+    )
     page, count = in_process_costs(article_paths[0])
     print(
         f"in process: an article page takes {page:.2f} ms, counting a view {count:.3f} ms "
@@ -156,7 +167,9 @@ def run_once(env, paths, args, counting, workers, threads, run_number):
     try:
         for path in paths:  # warms templates and sidebar caches; no user agent, so not counted
             get(port, path, user_agent="")
+        cpu_before = workers_cpu_seconds(server.pid)
         statuses, elapsed = fire(port, paths, args.requests, args.clients, run_number)
+        cpu = workers_cpu_seconds(server.pid) - cpu_before
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -164,11 +177,25 @@ def run_once(env, paths, args, counting, workers, threads, run_number):
     errors = sum(1 for status in statuses if status is None or status >= 500)
     return {
         "rate": args.requests / elapsed,
+        "cpu_ms": 1000 * cpu / args.requests,
         "views": recorded_views() - before,
         "expected": args.requests if counting else 0,
         "errors": errors,
         "locked": locked,
     }
+
+
+def workers_cpu_seconds(master_pid):
+    """CPU time (user + system) the server's workers have used so far.
+
+    Unlike requests per second, it hardly moves when other programs share the cores.
+    """
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    ticks = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def start_server(env, port, counting, workers, threads):

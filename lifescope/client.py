@@ -15,13 +15,14 @@ def client_ip(request):
     """
     remote = request.META.get("REMOTE_ADDR", "")
     proxies = _networks(tuple(settings.TRUSTED_PROXIES))
-    if not _is_in(remote, proxies):
+    if not _is_proxy(remote, proxies):
         return remote
     hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
     for hop in reversed(hops):
-        if not _parse(hop):
+        ip = _parse(hop)
+        if ip is None:
             break
-        if not _is_in(hop, proxies):
+        if not any(ip in network for network in proxies):
             return hop
     return remote
 
@@ -38,6 +39,8 @@ def _parse(address):
         return None
 
 
-def _is_in(address, networks):
+# Every request asks this of REMOTE_ADDR, mostly one of a few proxies: parsing is the cost.
+@lru_cache(maxsize=1024)
+def _is_proxy(address, networks):
     ip = _parse(address)
     return ip is not None and any(ip in network for network in networks)

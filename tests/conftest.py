@@ -5,6 +5,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from analytics.recent import recent_reads
 from lifescope import page_cache
 from tests.factories import EditorFactory, ModeratorFactory
 
@@ -12,9 +13,18 @@ from tests.factories import EditorFactory, ModeratorFactory
 @pytest.fixture(autouse=True)
 def isolated_media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Buffered views and the readers seen stay with their test; views reach the database
+    # only when a test flushes.
+    settings.ANALYTICS = {
+        **settings.ANALYTICS,
+        "BUFFER_DIR": tmp_path / "views",
+        "FLUSH_SECONDS": 0,
+    }
     cache.clear()
+    recent_reads.clear()
     yield
     cache.clear()
+    recent_reads.clear()
 
 
 @pytest.fixture

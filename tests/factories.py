@@ -156,3 +156,14 @@ class ArticleDailyViewsFactory(factory.django.DjangoModelFactory):
     day = factory.LazyFunction(timezone.localdate)
     views = 10
     bot_hits = 0
+
+
+class ArticleHourlyViewsFactory(factory.django.DjangoModelFactory):
+    """One article's readers in one clock hour; pass `hour` (its start) to pin it."""
+
+    class Meta:
+        model = "analytics.ArticleHourlyViews"
+
+    article = factory.SubFactory(ArticleFactory)
+    hour = factory.LazyFunction(lambda: timezone.now().replace(minute=0, second=0, microsecond=0))
+    views = 10

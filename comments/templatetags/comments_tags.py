@@ -1,64 +1,10 @@
-from django import template
-from django.conf import settings
+"""Tags for the admin's (Django-template) pages; readers' pages use comments/jinja.py."""
 
-from comments.forms import CommentForm
+from django import template
+
 from comments.models import Comment
-from comments.moderation import policy
 
 register = template.Library()
-
-
-def thread(comments):
-    """Nests `comments` (reading order) under their parents, in Python, without queries.
-
-    A reply whose parent is not among them (the parent was rejected later) stands at the top
-    level, marked, so the count above the list is the number of comments in it.
-    """
-    by_pk = {comment.pk: comment for comment in comments}
-    roots = []
-    for comment in comments:
-        comment.thread_replies = []
-        comment.orphaned = bool(comment.parent_id) and comment.parent_id not in by_pk
-    for comment in comments:
-        parent = by_pk.get(comment.parent_id)
-        (parent.thread_replies if parent else roots).append(comment)
-    return roots
-
-
-@register.inclusion_tag("comments/section.html", takes_context=True)
-def comment_section(context, article):
-    """The "Comments" part of an article page: approved comments threaded, then the form."""
-    request = context["request"]
-    comments = list(Comment.objects.for_article_page(article))
-    closed_reason = policy.closed_reason(article)
-    max_depth = settings.COMMENTS["MAX_DEPTH"]
-    form = replying_to = None
-    if not closed_reason:
-        form = CommentForm(article=article, user=request.user)
-        by_pk = {comment.pk: comment for comment in comments}
-        replying_to = by_pk.get(_int(request.GET.get("reply_to")))
-        if replying_to and replying_to.depth < max_depth:
-            form.initial["parent"] = replying_to.pk
-        else:
-            replying_to = None
-    return {
-        "article": article,
-        "comments": thread(comments),
-        "count": len(comments),
-        "form": form,
-        "replying_to": replying_to,
-        "closed_reason": closed_reason,
-        "can_reply": not closed_reason,
-        "max_depth": max_depth,
-        "user": request.user,
-    }
-
-
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 @register.simple_tag(takes_context=True)

@@ -8,9 +8,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from analytics import rankings, services
-from analytics.models import ArticleDailyViews
+from analytics.models import ArticleDailyViews, ArticleHourlyViews
 from articles.models import Article
-from tests.factories import ArticleDailyViewsFactory, ArticleFactory
+from tests.factories import ArticleDailyViewsFactory, ArticleFactory, ArticleHourlyViewsFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +45,13 @@ def test_prune_rolls_old_days_into_months_and_keeps_every_total():
     assert removed == 80 - 3
     assert services.prune_views(40, today=TODAY) == 0, "running it again changes nothing"
     assert totals(article) == before
+
+
+def test_prune_keeps_two_days_of_hourly_rows():
+    recent = ArticleHourlyViewsFactory(hour=timezone.now() - datetime.timedelta(hours=47))
+    ArticleHourlyViewsFactory(hour=timezone.now() - datetime.timedelta(hours=49))
+    services.prune_views(40)
+    assert list(ArticleHourlyViews.objects.all()) == [recent]
 
 
 def test_prune_refuses_to_eat_into_the_ranking_windows(capsys):

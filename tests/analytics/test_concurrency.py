@@ -1,6 +1,7 @@
 """Simultaneous readers: every distinct one counts, one visitor counts once."""
 
 import sqlite3
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -8,6 +9,7 @@ from django.db import connection, connections
 from django.http import HttpResponse
 from django.test import RequestFactory
 
+from analytics import services
 from analytics.counting import Outcome, count_response
 from tests.analytics.conftest import BROWSER, recorded
 from tests.factories import ArticleFactory
@@ -80,3 +82,26 @@ def test_one_reader_many_times_at_once_counts_once(article):
     assert outcomes.count(Outcome.VIEW) == 1
     assert outcomes.count(Outcome.REPEAT) == 199
     assert in_a_thread(recorded, article) == (1, 0)
+
+
+def test_flushes_running_while_readers_arrive_count_every_view_once(article):
+    """A flush every few milliseconds, racing 16 counting threads: no view lost or doubled."""
+    stop = threading.Event()
+
+    def flush_until_stopped():
+        flushed = 0
+        try:
+            while not stop.is_set():
+                flushed += services.flush_views().views
+        finally:
+            connection.close()
+        return flushed
+
+    with ThreadPoolExecutor(1) as flusher:
+        running = flusher.submit(flush_until_stopped)
+        outcomes = hammer(article, [f"10.2.{n // 250}.{n % 250}" for n in range(600)])
+        stop.set()
+        flushed_meanwhile = running.result()
+    assert outcomes == [Outcome.VIEW] * 600
+    assert in_a_thread(recorded, article) == (600, 0)
+    assert flushed_meanwhile > 0, "the flushes really ran during the reads"

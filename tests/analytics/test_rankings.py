@@ -10,6 +10,7 @@ from analytics import rankings
 from tests.factories import (
     ArticleDailyViewsFactory,
     ArticleFactory,
+    ArticleHourlyViewsFactory,
     DraftArticleFactory,
     ScheduledArticleFactory,
 )
@@ -25,11 +26,18 @@ def days_ago(n):
     return TODAY - datetime.timedelta(days=n)
 
 
-def published(title, views_by_age):
-    """An article that went out 60 days ago, read `views` times `age` days ago."""
+def hours_ago(n):
+    return NOW - datetime.timedelta(hours=n)
+
+
+def published(title, views_by_age, views_by_hours_ago=None):
+    """An article that went out 60 days ago, read `views` times `age` days ago; of those,
+    the ones of the last two days also by the hour (as a flush writes them)."""
     article = ArticleFactory(title=title, published_at=NOW - datetime.timedelta(days=60))
     for age, views in views_by_age.items():
         ArticleDailyViewsFactory(article=article, day=days_ago(age), views=views)
+    for age, views in (views_by_hours_ago or {}).items():
+        ArticleHourlyViewsFactory(article=article, hour=hours_ago(age), views=views)
     article.view_count = sum(views_by_age.values())
     article.save(update_fields=["view_count"])
     return article
@@ -38,8 +46,9 @@ def published(title, views_by_age):
 @pytest.fixture
 def newsroom():
     return {
-        "today": published("Read today", {0: 50}),
-        "yesterday": published("Read yesterday", {1: 80}),
+        "today": published("Read today", {0: 50}, {2: 50}),
+        # 18:00 now: yesterday's hours from 18:00 on are within 24 hours, the earlier ones not.
+        "yesterday": published("Read yesterday", {1: 80}, {20: 20, 30: 60}),
         "week": published("Read this week", {3: 90, 5: 40}),
         "month": published("Read this month", {20: 300}),
         "classic": published("Read long ago", {200: 5000}),
@@ -53,7 +62,6 @@ def titles(window):
 
 
 def test_each_window_has_its_own_order(newsroom):
-    # 24 hours: today's 50, and a quarter of yesterday's 80 (6 of yesterday's hours remain).
     assert titles("24h") == ["Read today", "Read yesterday"]
     assert dict(rankings.compute("24h", 10, NOW)) == {
         newsroom["today"].pk: 50.0,
@@ -62,6 +70,12 @@ def test_each_window_has_its_own_order(newsroom):
     assert titles("7d") == ["Read this week", "Read yesterday", "Read today"]
     assert titles("30d") == ["Read this month", "Read this week", "Read yesterday", "Read today"]
     assert titles("all")[:2] == ["Read long ago", "Read this month"]
+
+
+def test_24_hours_are_the_current_hour_and_the_23_before_it():
+    article = published("Boundary", {}, {0: 1, 23: 10, 24: 100})
+    late_in_the_hour = NOW + datetime.timedelta(minutes=59)
+    assert dict(rankings.compute("24h", 10, late_in_the_hour)) == {article.pk: 11.0}
 
 
 def test_trending_halves_a_days_weight_every_half_life(newsroom, settings):
@@ -76,7 +90,7 @@ def test_trending_halves_a_days_weight_every_half_life(newsroom, settings):
 
 @pytest.mark.parametrize("window", list(rankings.WINDOWS))
 def test_hidden_and_excluded_articles_are_never_ranked(window):
-    shown = published("Shown", {0: 1})
+    shown = published("Shown", {0: 1}, {0: 1})
     hidden = [
         DraftArticleFactory(title="Draft"),
         ScheduledArticleFactory(title="Scheduled", published_at=NOW + datetime.timedelta(hours=1)),
@@ -84,6 +98,7 @@ def test_hidden_and_excluded_articles_are_never_ranked(window):
     ]
     for article in hidden:
         ArticleDailyViewsFactory(article=article, day=TODAY, views=10_000)
+        ArticleHourlyViewsFactory(article=article, hour=NOW, views=10_000)
         article.view_count = 10_000
         article.save(update_fields=["view_count"])
     assert [pk for pk, _ in rankings.compute(window, 10, NOW)] == [shown.pk]

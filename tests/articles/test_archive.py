@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.factories import ArticleFactory, DraftArticleFactory, ScheduledArticleFactory
+from tests.reading import card_titles
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,7 @@ def stories():
 
 
 def titles(response):
-    return [article.title for article in response.context["articles"]]
+    return card_titles(response)
 
 
 def test_a_month_lists_its_published_stories_with_links_to_neighbouring_months(client, stories):

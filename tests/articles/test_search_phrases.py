@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from articles import search
 from tests.factories import ArticleFactory
+from tests.reading import search_titles
 
 pytestmark = pytest.mark.django_db
 
@@ -104,13 +105,7 @@ def test_pages_list_every_match_once_title_matches_first(client, monkeypatch, co
     for hour in range(8):
         ArticleFactory(title=f"Sky {hour}", body="<p>A comet.</p>", published_at=ago(hour))
 
-    pages = [
-        [
-            hit.article.title
-            for hit in client.get("/search/", {"q": "comet", "page": n}).context["hits"]
-        ]
-        for n in (1, 2)
-    ]
+    pages = [search_titles(client.get("/search/", {"q": "comet", "page": n})) for n in (1, 2)]
 
     assert sorted(pages[0][:7]) == [f"Comet {hour}" for hour in range(7)]
     body_only = pages[0][7:] + pages[1]
@@ -129,7 +124,7 @@ def test_a_phrase_search_costs_the_same_queries_for_few_and_many_matches(client,
 
     response, many = count_queries(client, "/search/?q=%22spring+tides%22")
 
-    assert len(response.context["hits"]) == 10
+    assert len(search_titles(response)) == 10
     assert few == many
 
 

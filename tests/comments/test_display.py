@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from comments import services
 from comments.models import Comment
+from tests import reading
 from tests.factories import ApprovedCommentFactory, ArticleFactory, CommentFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,11 +79,18 @@ def test_comments_are_shown_oldest_first_with_replies_under_their_parent(client)
 
     response = client.get(article.get_absolute_url())
 
-    roots = response.context["comments"]
-    assert [c.name for c in roots] == ["First", "Second"]
-    assert [c.name for c in roots[0].thread_replies] == ["Replier"]
-    assert [c.name for c in roots[0].thread_replies[0].thread_replies] == ["Deeper"]
-    assert roots[1].thread_replies == []
+    thread = reading.page(response).find("ol", class_="comment-list")
+
+    def authors(comment_list):
+        items = [child for child in comment_list.children if getattr(child, "tag", "") == "li"]
+        return [item.find(class_="comment__author").text for item in items]
+
+    assert authors(thread) == ["First", "Second"]
+    first_item = thread.find("li", id=f"comment-{first.pk}")
+    replies = first_item.find("ol", class_="comment-list--replies")
+    assert authors(replies) == ["Replier"]
+    assert authors(replies.find("ol", class_="comment-list--replies")) == ["Deeper"]
+    assert thread.find("li", id=f"comment-{second.pk}").find("ol") is None
     section = comments_section(response)
     assert section.index("First") < section.index("Replier") < section.index("Deeper")
     assert section.index("Deeper") < section.index(f'id="comment-{second.pk}"')
@@ -124,7 +132,8 @@ def test_a_reply_to_an_unknown_comment_falls_back_to_a_new_comment(client, value
         response = client.get(f"{article.get_absolute_url()}?reply_to={reply_to}")
         assert response.status_code == 200
         assert "Leave a comment" in response.content.decode()
-        assert response.context["replying_to"] is None
+        assert reading.page(response).find(class_="comment-form__replying") is None
+        assert reading.page(response).find("input", name="parent").attrs.get("value") is None
 
 
 def test_comment_email_addresses_are_never_shown(client):

@@ -5,6 +5,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 
 from comments.models import Comment
+from tests import reading
 from tests.comments.conftest import comment_data, comments_url
 from tests.factories import (
     ApprovedCommentFactory,
@@ -150,7 +151,12 @@ def test_bad_input_gets_a_form_error_and_nothing_is_stored(post_comment, fields,
     response = post_comment(article, **fields)
 
     assert response.status_code == 400
-    assert error in str(response.context["form"].errors[field])
+    shown = reading.page(response)
+    assert error in shown.find("ul", id=f"id_{field}_error").text
+    control = shown.find(id=f"id_{field}")
+    if control.attrs.get("type") != "hidden":  # visible fields point to their error
+        assert control.attrs["aria-invalid"] == "true"
+        assert f"id_{field}_error" in control.attrs["aria-describedby"].split()
     page = response.content.decode()
     assert "Your comment could not be posted" in page
     assert not Comment.objects.exists()

@@ -6,8 +6,10 @@ from articles import services as article_services
 
 class Command(BaseCommand):
     help = (
-        "Moves views buffered in Redis to the database, then refreshes the cached rankings. "
-        "Run it every minute; a run that crashed is finished by the next one, exactly."
+        "Moves buffered views (in Redis, or in this host's view files) to the database, then "
+        "refreshes the cached rankings. The web processes do this themselves after responses; "
+        "run it from cron when LIFESCOPE_VIEW_FLUSH_SECONDS=0. A run that crashed is finished "
+        "by the next one, exactly."
     )
 
     def add_arguments(self, parser):

@@ -56,14 +56,16 @@ class ArticleQuerySet(models.QuerySet):
         """
         return self.filter(models.Exists(gate.filter(pk=models.OuterRef("pk"))))
 
-    def tagged(self, tag):
-        """The articles carrying `tag`, found from the tag's own rows in taggit's item table
-        (`taggeditem_tag_recent_idx`, migration 0008), so the cost follows the tag's size
-        rather than the archive's."""
-        items = TaggedItem.objects.filter(
-            tag=tag, content_type__app_label="articles", content_type__model="article"
+    def tag_rows(self, tag):
+        """`tag`'s rows in taggit's item table whose article is in this queryset, each
+        checked by id: driven from the tag's rows (`taggeditem_tag_recent_idx`, migration
+        0008), so counting them costs the tag's size rather than the archive's."""
+        return TaggedItem.objects.filter(
+            models.Exists(self.filter(pk=models.OuterRef("object_id"))),
+            tag=tag,
+            content_type__app_label="articles",
+            content_type__model="article",
         )
-        return self.filter(pk__in=items.values("object_id"))
 
     def for_listing(self):
         """Loads an article with its section, author and tags (feeds, search), in two queries."""

@@ -325,6 +325,20 @@ def test_a_standfirst_match_ranks_above_a_body_only_match(client):
     assert titles(client.get("/search/", {"q": "lava"})) == ["Island", "Harbour"]
 
 
+def test_a_title_match_ranks_above_standfirst_then_tag_then_body_only(client):
+    now = timezone.now()
+    ArticleFactory(title="Body", body="<p>A glacier.</p>", published_at=now)
+    ArticleFactory(title="Tagged", tags=["Glacier"], published_at=now - timedelta(hours=1))
+    ArticleFactory(
+        title="Standfirst", standfirst="A glacier moves.", published_at=now - timedelta(hours=2)
+    )
+    ArticleFactory(title="Glacier walk", published_at=now - timedelta(hours=3))
+
+    assert titles(client.get("/search/", {"q": "glacier"})) == [
+        "Glacier walk", "Standfirst", "Tagged", "Body",
+    ]  # fmt: skip
+
+
 def test_deleting_a_tag_takes_it_out_of_search():
     from taggit.models import Tag
 

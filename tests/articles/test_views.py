@@ -179,6 +179,22 @@ def test_tag_page_lists_published_stories_with_that_tag(client):
     assert card_titles(response) == ["Rains"]
 
 
+def test_tag_page_counts_only_the_tags_published_stories(client):
+    """The count comes from the tag's own rows (articles.views.TagView), not the listing's
+    query, so it must apply the same visibility gate: ten stories are one page, whatever
+    drafts and scheduled stories carry the tag."""
+    for hour in range(10):
+        ArticleFactory(title=f"Rains {hour}", tags=["Climate"], published_at=hours_ago(hour + 1))
+    DraftArticleFactory(tags=["Climate"])
+    ScheduledArticleFactory(tags=["Climate"])
+    ArticleFactory(tags=["Trade"])
+
+    first = client.get("/tags/climate/")
+
+    assert card_titles(first) == [f"Rains {hour}" for hour in range(10)]
+    assert client.get("/tags/climate/", {"page": 2}).status_code == 404
+
+
 def test_tag_with_only_unpublished_stories_is_not_found(client):
     DraftArticleFactory(tags=["Embargoed"])
     assert client.get("/tags/embargoed/").status_code == 404

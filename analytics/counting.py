@@ -11,10 +11,10 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from redis.exceptions import RedisError
 
 from analytics import buffer, filebuffer, recent, scheduling, storage, visitors
-from analytics.models import FallbackSighting
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +68,9 @@ def record_first_read(article_id, visitor, day):
         return shared.add_first_read(seen_key, window, article_id, day, hour)
     except RedisError:
         logger.warning("Redis is unreachable: counting a view in the database instead")
-    if not _first_read_in_database(article_id, visitor, window_number(window)):
-        return False
-    storage.add_one(article_id, day, hour=hour)
-    return True
+    return _count_first_read_in_database(
+        storage.Sighting(article_id, visitor, window_number(window), day, hour)
+    )
 
 
 def window_number(window):
@@ -80,11 +79,13 @@ def window_number(window):
     return int(time.time()) // window
 
 
-def _first_read_in_database(article_id, visitor, window_index):
-    _, created = FallbackSighting.objects.get_or_create(
-        article_id=article_id, visitor=visitor, window=window_index
-    )
-    return created
+def _count_first_read_in_database(sighting):
+    """Counts `sighting` at once if it is its visitor's first read in the window: the unique
+    sighting rows the flush uses decide, and the view commits with its sighting."""
+    with transaction.atomic():
+        first = storage.first_sightings([sighting])
+        storage.add_counts(first)
+    return bool(first)
 
 
 def _record_sighting(article_id, visitor, window_index, day):
@@ -98,8 +99,7 @@ def _record_sighting(article_id, visitor, window_index, day):
         return
     except OSError:
         logger.exception("Could not buffer a view: writing it to the database instead")
-    if _first_read_in_database(article_id, visitor, window_index):
-        storage.add_one(article_id, day, hour=hour)
+    _count_first_read_in_database(storage.Sighting(article_id, visitor, window_index, day, hour))
 
 
 def record(article_id, day, bot=False):

@@ -8,6 +8,14 @@ from django.conf import settings
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.moderation import policy
+from lifescope.prepared import PreparedQuery
+
+SHOWN_COMMENT_ROWS = PreparedQuery(
+    lambda article_id: Comment.objects.for_article_page(article_id).values_list(
+        "id", "parent_id", "name", "body_html", "created", "depth"
+    ),
+    article_id=Comment._meta.get_field("article"),
+)
 
 
 def register(environment):
@@ -34,9 +42,7 @@ class ShownComment:
 
 def comment_section(request, article):
     """What the "Comments" part of an article page shows: approved comments threaded, the form."""
-    rows = Comment.objects.for_article_page(article).values_list(
-        "id", "parent_id", "name", "body_html", "created", "depth"
-    )
+    rows = SHOWN_COMMENT_ROWS.fetch(article_id=article.pk)
     comments = [ShownComment(*row) for row in rows]
     closed_reason = policy.closed_reason(article)
     max_depth = settings.COMMENTS["MAX_DEPTH"]

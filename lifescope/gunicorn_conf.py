@@ -3,6 +3,7 @@
 Every value can be overridden with gunicorn's own GUNICORN_CMD_ARGS or the variables below.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -38,3 +39,15 @@ logconfig_dict = {
         "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
+
+
+def post_worker_init(worker):
+    """Keeps the garbage collector off what every worker loads once: Django, the URL conf, the
+    templates. Frozen, those ~100,000 objects are never traversed again, and the higher first
+    threshold runs young collections every few requests rather than several times in each
+    (a rendered article page allocates thousands of objects). The collector's whole share of a
+    rendered page is about 2% of its instructions (callgrind); this keeps it from growing with
+    the heap.
+    """
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 100)

@@ -1,10 +1,14 @@
-"""The Redis view buffer: page requests add to a hash, `flush_views` moves it to the database.
+"""The Redis view buffer: views arrive in a hash, `flush_views` moves it to the database.
 
-Requests HINCRBY fields of a live hash. A flush atomically renames the live hash to a
-"flushing" hash stamped with a batch key (one Lua script), writes its counts and the batch key
-in one database transaction, then deletes the flushing hash only if it still holds that batch.
-A flush that dies before its commit leaves the hash to be written by the next run; one that dies
-after its commit leaves a batch key the database already has, so the next run just deletes it.
+Each process appends its views to a file of its own (analytics/filebuffer.py: one write(), no
+round trip on the page's path, and it survives SIGKILL); about once a second, per host, a flush
+ships the files' new lines here with one script per few hundred lines (`ship`), which dedupes
+readers across every process and host with their visitors' keys and HINCRBYs the live hash.
+A flush of the hash atomically renames it to a "flushing" hash stamped with a batch key (one
+Lua script), writes its counts and the batch key in one database transaction, then deletes the
+flushing hash only if it still holds that batch. A flush that dies before its commit leaves the
+hash to be written by the next run; one that dies after its commit leaves a batch key the
+database already has, so the next run just deletes it.
 """
 
 import datetime
@@ -48,12 +52,46 @@ return 0
 """
 
 
+# Adds the lines of one view file past the offset Redis has for it, each reader's view only
+# if its visitor's key was absent (then set to expire a dedupe window after the read), and
+# moves the offset in the same step: a flush that dies after it and before the database has the
+# new offset sends the lines again, and they are skipped here.
+# KEYS: the file's offset, the live hash. ARGV: seconds to keep the offset; then four per line:
+# where it ends in the file, its hash field, its visitor's key ('' for none), when that expires.
+SHIP = """
+local done = tonumber(redis.call('GET', KEYS[1]) or '-1')
+local last = done
+local added = 0
+for i = 2, #ARGV, 4 do
+  local line_end = tonumber(ARGV[i])
+  if line_end > done then
+    local seen = ARGV[i + 2]
+    if seen == '' or redis.call('SET', seen, 1, 'NX', 'PXAT', ARGV[i + 3]) then
+      redis.call('HINCRBY', KEYS[2], ARGV[i + 1], 1)
+      added = added + 1
+    end
+    last = line_end
+  end
+end
+if last > done then
+  redis.call('SET', KEYS[1], last, 'EX', ARGV[1])
+end
+return added
+"""
+# Lines per script call: Redis runs one script at a time, so a long one would hold up pages.
+SHIP_LINES_PER_CALL = 500
+# Long past any flush that could still send a file's lines again.
+SHIPPED_OFFSET_SECONDS = 24 * 3600
+
+
 class RedisViewBuffer:
     def __init__(self, client, prefix):
         self.client = client
         self.live_key = f"{prefix}:live"
         self.flushing_key = f"{prefix}:flushing"
         self._add_first_read = client.register_script(ADD_FIRST_READ)
+        self._ship = client.register_script(SHIP)
+        self.prefix = prefix
 
     def add(self, article_id, day, kind=VIEW, hour=None):
         self.client.hincrby(self.live_key, _field(article_id, day, kind, hour), 1)
@@ -63,6 +101,21 @@ class RedisViewBuffer:
         True if the view was added."""
         field = _field(article_id, day, VIEW, hour)
         return bool(self._add_first_read(keys=[seen_key, self.live_key], args=[window, field]))
+
+    def ship(self, checkpoint_name, lines, window):
+        """Adds lines of a view file (analytics/filebuffer.py) that Redis has not had yet, at
+        most SHIP_LINES_PER_CALL of them: readers' views once per visitor key and `window`
+        seconds from the read. Returns how many lines were counted."""
+        args = [SHIPPED_OFFSET_SECONDS]
+        for line in lines:
+            kind = BOT if line.kind == BOT else VIEW
+            seen, expires_ms = "", 0
+            if kind == VIEW and line.visitor is not None:
+                seen = seen_key(line.article_id, line.visitor)
+                expires_ms = ((line.read_at or line.window * window) + window) * 1000
+            args += [line.end, _field(line.article_id, line.day, kind, line.hour), seen, expires_ms]
+        offset_key = f"{self.prefix}:shipped:{checkpoint_name}"
+        return self._ship(keys=[offset_key, self.live_key], args=args)
 
     def claim(self):
         """Returns (batch key, counts) of the batch to write next, or None when empty."""
@@ -85,6 +138,11 @@ class RedisViewBuffer:
             fields.pop(BATCH_FIELD.encode(), None)
             counts += _parse_counts(fields)
         return counts
+
+
+def seen_key(article_id, visitor):
+    """The Redis key that says `visitor` read the article within the dedupe window."""
+    return cache.make_key(f"analytics:seen:{article_id}:{visitor}")
 
 
 def _field(article_id, day, kind, hour):

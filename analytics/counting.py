@@ -10,7 +10,6 @@ import logging
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from redis.exceptions import RedisError
 
@@ -47,30 +46,37 @@ def count_response(request, response, article_id):
 def record_first_read(article_id, visitor, day):
     """Records a view if it is the visitor's first read of the article in the dedupe window.
 
-    With Redis, one script sets the visitor's key if absent and, only then, adds the view to
-    the buffer: atomic, shared by every process, one round trip. When Redis cannot answer, a
-    unique row in the database dedupes and the view is written at once. Without Redis, this
-    process's record of recent reads (analytics/recent.py) drops repeats cheaply, under a lock;
-    the view it lets through carries the visitor and window to the file buffer, and the flush
-    counts it only if no other process's line of that visitor, article and window came first
-    (a unique row again, so True here means "not a repeat in this process").
+    This process's record of recent reads (analytics/recent.py) drops its own repeats cheaply,
+    under a lock. The view it lets through is appended, with its visitor, window and time, to
+    this process's file buffer: one write(), no round trip, and it survives SIGKILL. Shortly
+    after, a flush sends the file to Redis when there is one, whose script counts each read
+    only if the visitor's key was absent (atomic, shared by every process and host), or else
+    to the database, where a unique sighting row decides the same (so True here means "not a
+    repeat in this process"). Should the append fail, Redis decides at once, and when Redis
+    cannot answer either, the database does.
     """
     window = settings.ANALYTICS["DEDUPE_SECONDS"]
-    shared = buffer.get_buffer()
-    if shared is None:
-        if not recent.recent_reads.first(hash((article_id, visitor)), window):
-            return False
-        _record_sighting(article_id, visitor, window_number(window), day)
-        return True
+    if not recent.recent_reads.first(hash((article_id, visitor)), window):
+        return False
     hour = storage.current_hour()
-    seen_key = cache.make_key(f"analytics:seen:{article_id}:{visitor}")
+    read_at = int(time.time())
+    sighting = storage.Sighting(article_id, visitor, window_number(window), day, hour)
     try:
-        return shared.add_first_read(seen_key, window, article_id, day, hour)
-    except RedisError:
-        logger.warning("Redis is unreachable: counting a view in the database instead")
-    return _count_first_read_in_database(
-        storage.Sighting(article_id, visitor, window_number(window), day, hour)
-    )
+        scheduling.writer().add(
+            article_id, day, filebuffer.VIEW, hour, visitor=visitor, window=sighting.window,
+            read_at=read_at,
+        )  # fmt: skip
+        return True
+    except OSError:
+        logger.exception("Could not buffer a view: counting it at once instead")
+    shared = buffer.get_buffer()
+    if shared is not None:
+        try:
+            seen_key = buffer.seen_key(article_id, visitor)
+            return shared.add_first_read(seen_key, window, article_id, day, hour)
+        except RedisError:
+            logger.warning("Redis is unreachable: counting a view in the database instead")
+    return _count_first_read_in_database(sighting)
 
 
 def window_number(window):
@@ -88,27 +94,19 @@ def _count_first_read_in_database(sighting):
     return bool(first)
 
 
-def _record_sighting(article_id, visitor, window_index, day):
-    """Appends a reader's view, with its visitor and window, to this process's file buffer;
-    should that fail, dedupes it in the database and writes it at once."""
-    hour = storage.current_hour()
-    try:
-        scheduling.writer().add(
-            article_id, day, filebuffer.VIEW, hour, visitor=visitor, window=window_index
-        )
-        return
-    except OSError:
-        logger.exception("Could not buffer a view: writing it to the database instead")
-    _count_first_read_in_database(storage.Sighting(article_id, visitor, window_index, day, hour))
-
-
 def record(article_id, day, bot=False):
-    """Adds one view (or bot hit) to the Redis buffer if there is one, else to this process's
-    file buffer (analytics/filebuffer.py).
+    """Adds one view (or bot hit) to this process's file buffer (analytics/filebuffer.py),
+    which the flush sends on to Redis when there is one, else to the database.
 
-    Should either fail, the view goes to the database directly rather than being lost.
+    Should the append fail, the count goes to Redis at once, or to the database directly,
+    rather than being lost.
     """
     hour = storage.current_hour()
+    try:
+        scheduling.writer().add(article_id, day, filebuffer.BOT if bot else filebuffer.VIEW, hour)
+        return
+    except OSError:
+        logger.exception("Could not buffer a view: writing it at once instead")
     shared = buffer.get_buffer()
     if shared is not None:
         try:
@@ -116,11 +114,4 @@ def record(article_id, day, bot=False):
             return
         except RedisError:
             logger.warning("Redis is unreachable: writing a view to the database instead")
-    else:
-        try:
-            writer = scheduling.writer()
-            writer.add(article_id, day, filebuffer.BOT if bot else filebuffer.VIEW, hour)
-            return
-        except OSError:
-            logger.exception("Could not buffer a view: writing it to the database instead")
     storage.add_one(article_id, day, bot=bot, hour=hour)

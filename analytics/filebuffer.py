@@ -20,7 +20,11 @@ time says when the last flush ran.
 A reader's view line also carries the visitor's key and dedupe window, because each process
 dedupes only its own readers: the flush counts the line only if the database has no sighting
 of that visitor, article and window yet (storage.first_sightings). A line without them (a bot
-hit, or one written before lines had them) counts as it is.
+hit, or one written before lines had them) counts as it is. Its last field, the time of the
+read, lets a flush into Redis (analytics/buffer.py `ship`) dedupe from the read itself.
+
+Offsets are kept per folder: each folder has an id of its own (FOLDER_ID_NAME), which names its
+files' checkpoints, so hosts sharing one database never take each other's files for finished.
 """
 
 import contextlib
@@ -41,6 +45,7 @@ logger = logging.getLogger(__name__)
 VIEW, BOT = "v", "b"
 SUFFIX = ".views"
 LOCK_NAME = ".flush.lock"
+FOLDER_ID_NAME = ".folder-id"
 # A writer starts a new file past this size, so an old one can be read to the end and deleted.
 ROTATE_BYTES = 4 * 1024 * 1024
 
@@ -54,6 +59,7 @@ class Segment(NamedTuple):
     size: int  # the file's size when read; more than `end` while a line is half-written
     counts: list
     sightings: list  # the views still to dedupe across processes, in the order they came
+    data: bytes  # the lines themselves, bytes [start, end)
 
 
 class FileViewBuffer:
@@ -67,14 +73,17 @@ class FileViewBuffer:
 
     # --- writing (every counted request) ----------------------------------------------------
 
-    def add(self, article_id, day, kind=VIEW, hour=None, visitor=None, window=None):
+    def add(self, article_id, day, kind=VIEW, hour=None, visitor=None, window=None, read_at=None):
         """Appends one view or bot hit; with `visitor` and `window` (its dedupe window's
-        number), the flush counts it only once per visitor, article and window."""
+        number), the flush counts it only once per visitor, article and window. `read_at`
+        (whole seconds since the epoch; needs `hour` and `visitor`) is when it was read."""
         fields = [str(article_id), day.isoformat(), kind]
         if hour is not None:
             fields.append(str(hour))
         if visitor is not None:
             fields += [visitor, str(window)]
+            if read_at is not None and hour is not None:
+                fields.append(str(read_at))
         line = (" ".join(fields) + "\n").encode()
         with self._lock:
             if self._fd is None or self._pid != os.getpid() or self._written > ROTATE_BYTES:
@@ -149,6 +158,26 @@ class FileViewBuffer:
     def names(self):
         return sorted(path.name for path in self.directory.glob(f"*{SUFFIX}"))
 
+    def checkpoint_name(self, name):
+        """The name of file `name`'s offset in the database: the folder's id and the file's."""
+        return f"{self.folder_id()}:{name}"
+
+    def folder_id(self):
+        """This folder's id, made by whichever process asks first (O_EXCL: only one can)."""
+        path = self.directory / FOLDER_ID_NAME
+        try:
+            return path.read_text().strip()
+        except FileNotFoundError:
+            pass
+        self.directory.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as file:
+            file.write(uuid.uuid4().hex[:12])
+        return path.read_text().strip()
+
     def read(self, offsets):
         """The unflushed lines of every file, given each file's flushed offset."""
         segments = []
@@ -163,9 +192,8 @@ class FileViewBuffer:
                 continue
             complete = data[: data.rfind(b"\n") + 1]
             counts, sightings = _parse(complete)
-            segments.append(
-                Segment(name, start, start + len(complete), max(size, start), counts, sightings)
-            )
+            end, size = start + len(complete), max(size, start)
+            segments.append(Segment(name, start, end, size, counts, sightings, complete))
         return segments
 
     def delete_if_finished(self, segment):
@@ -191,25 +219,61 @@ class FileViewBuffer:
             os.close(fd)
 
 
+def rest_of(segment, offset):
+    """The lines of `segment` past `offset`, one of its line ends (or its start)."""
+    data = segment.data[offset - segment.start :]
+    counts, sightings = _parse(data)
+    return segment._replace(start=offset, counts=counts, sightings=sightings, data=data)
+
+
+class Line(NamedTuple):
+    """One line of a buffer file; `end` is where it ends in its file, its newline included."""
+
+    end: int
+    article_id: int
+    day: datetime.date
+    kind: str
+    hour: int | None
+    visitor: str | None
+    window: int | None
+    read_at: int | None
+
+
+def parse_lines(data, start=0):
+    """The well-formed lines of `data`, which begins at offset `start` of its file."""
+    lines = []
+    end = start
+    for raw in data.split(b"\n")[:-1]:
+        end += len(raw) + 1
+        line = raw.decode("ascii", "replace")
+        try:
+            article_id, day, kind, *rest = line.split(" ")
+            if len(rest) > 4:
+                raise ValueError(f"{len(rest)} fields after the kind")
+            hour = int(rest[0]) if len(rest) in (1, 3, 4) else None
+            visitor, window = (rest[-2], int(rest[-1])) if len(rest) in (2, 3) else (None, None)
+            read_at = None
+            if len(rest) == 4:
+                visitor, window, read_at = rest[1], int(rest[2]), int(rest[3])
+            lines.append(
+                Line(end, int(article_id), datetime.date.fromisoformat(day), kind, hour, visitor,
+                     window, read_at)
+            )  # fmt: skip
+        except (ValueError, IndexError):
+            # Only a write cut short (disk full) can leave a broken line; it is one view.
+            logger.warning("Skipped a malformed line in the view buffer: %r", line[:80])
+    return lines
+
+
 def _parse(data):
     """The lines' counts to add as they are, and the sightings to count once each."""
     merged = {}
     sightings = []
-    for line in data.decode("ascii", "replace").splitlines():
-        try:
-            article_id, day, kind, *rest = line.split(" ")
-            hour = int(rest[0]) if len(rest) in (1, 3) else None
-            key = (int(article_id), datetime.date.fromisoformat(day), hour)
-            if len(rest) in (2, 3):
-                visitor, window = rest[-2], int(rest[-1])
-            elif len(rest) > 1:
-                raise ValueError(f"{len(rest)} fields after the kind")
-        except (ValueError, IndexError):
-            # Only a write cut short (disk full) can leave a broken line; it is one view.
-            logger.warning("Skipped a malformed line in the view buffer: %r", line[:80])
-            continue
-        if kind != BOT and len(rest) in (2, 3):
-            sightings.append(Sighting(key[0], visitor, window, key[1], hour))
+    for line in parse_lines(data):
+        kind, hour = line.kind, line.hour
+        key = (line.article_id, line.day, hour)
+        if kind != BOT and line.visitor is not None:
+            sightings.append(Sighting(line.article_id, line.visitor, line.window, line.day, hour))
             continue
         views, bot_hits = merged.get(key, (0, 0))
         if kind == BOT:

@@ -4,8 +4,10 @@ After a response has gone out (Django's request_finished), a process whose flush
 the buffered views to the database, at most every ANALYTICS["FLUSH_SECONDS"] per host (file
 buffer: a lock file) or per site (Redis: a key added atomically). At most every
 RANKING_CACHE_SECONDS it also recomputes the rankings and the popular box, and retires the
-cached pages only when they changed. A worker writing to a file buffer flushes once more as it
-exits. `manage.py flush_views` does the same on demand, e.g. from cron with FLUSH_SECONDS=0.
+cached pages only when they changed. Views reach the database through the process's file
+buffer, and through Redis when there is one: the files go to Redis per host, Redis's hash to
+the database per site. A worker flushes its file once more as it exits. `manage.py
+flush_views` does the same on demand, e.g. from cron with FLUSH_SECONDS=0.
 """
 
 import atexit
@@ -59,12 +61,14 @@ def flush_if_due(**kwargs):
 
 
 def flush(every):
+    """This host's files on (to Redis when there is one), then, once per site, Redis's hash."""
     redis_buffer = buffer.get_buffer()
-    if redis_buffer is None:
-        return services.flush_files(services.local_buffer(), min_interval=every)
-    if cache.add(FLUSH_GATE_KEY, 1, timeout=every):
+    flushed = services.flush_files(
+        services.local_buffer(), min_interval=every, view_buffer=redis_buffer
+    )
+    if redis_buffer is not None and cache.add(FLUSH_GATE_KEY, 1, timeout=every):
         return services.flush_redis(redis_buffer)
-    return services.Flushed()
+    return flushed
 
 
 def refresh_rankings_if_due():
@@ -89,7 +93,7 @@ def _flush_at_exit():
     file_buffer = services.local_buffer()
     file_buffer.close()
     try:
-        services.flush_files(file_buffer, wait=True)
+        services.flush_files(file_buffer, wait=True, view_buffer=buffer.get_buffer())
     except Exception:
         # Nothing is lost: the file stays, and the next flush of any process takes it.
         logger.exception("Could not flush the buffered views at exit")

@@ -8,10 +8,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from analytics import storage
-from analytics.buffer import get_buffer
-from analytics.filebuffer import get_file_buffer
+from analytics.buffer import SHIP_LINES_PER_CALL, get_buffer
+from analytics.filebuffer import get_file_buffer, parse_lines, rest_of
 from analytics.models import (
     ArticleDailyViews,
     ArticleHourlyViews,
@@ -42,11 +43,14 @@ class Flushed(NamedTuple):
 
 
 def flush_views(view_buffer=None):
-    """Writes buffered views (Redis, else this host's files) to the database exactly once."""
+    """Writes buffered views to the database exactly once: this host's files, through Redis
+    when there is one (then all of Redis's, whichever host sent them)."""
     view_buffer = view_buffer or get_buffer()
+    from_files = flush_files(local_buffer(), wait=True, view_buffer=view_buffer)
     if view_buffer is None:
-        return flush_files(local_buffer(), wait=True)
-    return flush_redis(view_buffer)
+        return from_files
+    from_redis = flush_redis(view_buffer)
+    return Flushed(*(a + b for a, b in zip(from_files, from_redis, strict=True)))
 
 
 def local_buffer():
@@ -83,29 +87,35 @@ def write_batch(view_buffer, batch, counts):
     return written
 
 
-def flush_files(file_buffer, wait=False, min_interval=0.0):
-    """Writes the unflushed lines of every buffer file, and their new offsets, in one transaction.
+def flush_files(file_buffer, wait=False, min_interval=0.0, view_buffer=None):
+    """Moves the unflushed lines of every buffer file on, and saves their new offsets.
 
-    A reader's view counts only if the database has no sighting of its visitor, article and
-    window yet; the sightings commit with the counts, so the dedupe holds across processes
-    and a flush that dies before its commit leaves every line to be read again.
+    With a Redis `view_buffer`, each file's lines go there first (analytics/buffer.py `ship`,
+    which dedupes readers and skips lines it had already), then the new offsets commit. Lines
+    that Redis cannot take, and all lines without Redis, are written to the database with the
+    offsets in one transaction: a reader's view counts only if the database has no sighting of
+    its visitor, article and window yet, and a flush that dies before its commit leaves every
+    line to be read again.
     Then deletes the files read to the end whose writers are gone, and their offsets. Does
     nothing when another flush holds the folder (unless `wait`) or ran within `min_interval`.
+    Returns what reached the database.
     """
     with file_buffer.flush_lock(wait=wait, min_interval=min_interval) as ours:
         if not ours:
             return Flushed()
-        offsets = dict(BufferCheckpoint.objects.values_list("name", "offset"))
+        offsets = _folder_offsets(file_buffer)
         segments = file_buffer.read(offsets)
         fresh = [segment for segment in segments if segment.end > segment.start]
+        # What Redis did not take: everything without Redis, else what it could not.
+        written = _ship(file_buffer, view_buffer, fresh) if view_buffer else fresh
         views = bot_hits = 0
-        sightings = [sighting for segment in fresh for sighting in segment.sightings]
+        sightings = [sighting for segment in written for sighting in segment.sightings]
         if fresh:
             with transaction.atomic():
                 for segment in fresh:
-                    _advance(segment, offsets)
+                    _advance(file_buffer, segment, offsets)
                 views, bot_hits = storage.add_counts(
-                    [count for segment in fresh for count in segment.counts]
+                    [count for segment in written for count in segment.counts]
                     + storage.first_sightings(sightings)
                 )
         finished = {segment.name for segment in segments if file_buffer.delete_if_finished(segment)}
@@ -113,9 +123,43 @@ def flush_files(file_buffer, wait=False, min_interval=0.0):
         listed = {segment.name for segment in segments}
         done = finished | (offsets.keys() - listed)
         if done:
-            BufferCheckpoint.objects.filter(name__in=done).delete()
+            names = [file_buffer.checkpoint_name(name) for name in done]
+            BufferCheckpoint.objects.filter(name__in=names).delete()
         prune_sightings(SIGHTINGS_PRUNED_PER_FLUSH + 2 * len(sightings))
     return Flushed(len(fresh), views, bot_hits)
+
+
+def _folder_offsets(file_buffer):
+    """{file name: offset} of this folder's files (other hosts' folders have other ids)."""
+    prefix = file_buffer.checkpoint_name("")
+    checkpoints = BufferCheckpoint.objects.filter(name__startswith=prefix)
+    rows = checkpoints.values_list("name", "offset")
+    return {name.removeprefix(prefix): offset for name, offset in rows}
+
+
+def _ship(file_buffer, view_buffer, segments):
+    """Sends `segments` to Redis; returns the lines it did not take, as segments.
+
+    From Redis's first error on, the rest is left to the database, down to the lines past the
+    last call that succeeded: Redis holds those before it, and would flush them itself.
+    """
+    window = settings.ANALYTICS["DEDUPE_SECONDS"]
+    left = []
+    for segment in segments:
+        if left:
+            left.append(segment)
+            continue
+        lines = parse_lines(segment.data, segment.start)
+        reached = segment.start
+        try:
+            for start in range(0, len(lines), SHIP_LINES_PER_CALL):
+                chunk = lines[start : start + SHIP_LINES_PER_CALL]
+                view_buffer.ship(file_buffer.checkpoint_name(segment.name), chunk, window)
+                reached = chunk[-1].end
+        except RedisError:
+            logger.warning("Redis is unreachable: writing buffered views to the database")
+            left.append(rest_of(segment, reached))
+    return [segment for segment in left if segment.end > segment.start]
 
 
 def prune_sightings(limit=None):
@@ -128,11 +172,12 @@ def prune_sightings(limit=None):
     FallbackSighting.objects.filter(pk__in=old.order_by("seen_at").values("pk")[:limit]).delete()
 
 
-def _advance(segment, offsets):
+def _advance(file_buffer, segment, offsets):
     """Moves a file's offset from where this flush started reading, or fails the transaction."""
+    name = file_buffer.checkpoint_name(segment.name)
     if segment.name not in offsets:
-        BufferCheckpoint.objects.create(name=segment.name, offset=segment.end)
-    elif not BufferCheckpoint.objects.filter(name=segment.name, offset=segment.start).update(
+        BufferCheckpoint.objects.create(name=name, offset=segment.end)
+    elif not BufferCheckpoint.objects.filter(name=name, offset=segment.start).update(
         offset=segment.end
     ):
         raise IntegrityError(f"Another flush moved the offset of {segment.name}")

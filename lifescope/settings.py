@@ -324,10 +324,10 @@ ANALYTICS = {
     "COUNT_VIEWS": env_bool("LIFESCOPE_COUNT_VIEWS", True),
     # A visitor re-reading an article within this many seconds counts once.
     "DEDUPE_SECONDS": env_int("LIFESCOPE_VIEW_DEDUPE_SECONDS", 30 * 60),
-    # With Redis, views are counted there. Without it, each process appends them to a file of
-    # its own in BUFFER_DIR (analytics/filebuffer.py): that survives a killed worker, which the
-    # in-process cache would not. The in-process dedupe is per process, though, so run more
-    # than one process only with REDIS_URL if a reader must never count twice per window.
+    # Each process appends its views to a file of its own in BUFFER_DIR (analytics/filebuffer.py):
+    # no round trip, and it survives a killed worker. With Redis, a flush a moment later sends
+    # them there, deduped across processes and hosts by visitor keys; without it, to the
+    # database, deduped by unique sighting rows in fixed windows of DEDUPE_SECONDS.
     "BUFFER_IN_REDIS": bool(REDIS_URL),
     "BUFFER_DIR": VAR_DIR / "views",
     # Buffered views reach the database at most this often, flushed after a response by the

@@ -6,8 +6,9 @@ Starts the real app under gunicorn on a loopback port, once per mode and round, 
 WARM_UP untimed visitors, and fires GET requests at published articles from a bounded pool of
 clients. Each request is a distinct visitor (its own X-Forwarded-For, believed because
 127.0.0.1 is a trusted proxy here). Then, untimed, one more visitor reloads an article REPEATS
-times from every client at once, so the reloads land on several worker processes. After each run it flushes the view buffer and checks
-that exactly one view per distinct visitor was recorded.
+times from every client at once, so the reloads land on several worker processes. After each
+run it flushes the view buffer and checks that exactly one view per distinct visitor was
+recorded.
 
 Uses SQLite in a temporary folder, or DATABASE_URL (PostgreSQL). Each process appends its views
 to a file of its own; with REDIS_URL the flush sends them to Redis, which dedupes them across

@@ -8,6 +8,7 @@ dates, numbers); each app adds the functions that replace its own template tags,
 """
 
 import datetime
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from importlib import import_module
@@ -34,7 +35,7 @@ MONTHS = (
 def environment(**options):
     env = Environment(**options)
     env.globals.update(
-        static=static,
+        static=static_url,
         url=url,
         querystring=querystring,
         current_year=current_year,
@@ -73,8 +74,15 @@ def querystring(request, **changes):
     return f"?{params.urlencode()}"
 
 
+@lru_cache(maxsize=256)
+def static_url(path):
+    """static(), remembered: the manifest of hashed names is read once per process, and each
+    lookup cost more than the rest of the page's head. (A deploy restarts the workers.)"""
+    return static(path)
+
+
 def current_year():
-    return timezone.localdate().year
+    return datetime.datetime.now(timezone.get_default_timezone()).year
 
 
 def date(value, format):
@@ -136,6 +144,11 @@ def _parse(format):
 
 
 def truncatechars(value, length):
+    """Django's truncatechars. A value that fits is returned as it is, without Truncator's walk
+    over every character and its translation lookup: that is nearly every summary."""
+    value = unicodedata.normalize("NFC", str(value))
+    if len(value) <= length:
+        return value
     return Truncator(value).chars(length)
 
 

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.template.defaultfilters import date as django_date
-from django.template.defaultfilters import floatformat, pluralize
+from django.template.defaultfilters import floatformat, pluralize, truncatechars
 from django.template.loader import get_template
 from django.test import RequestFactory
 from django.utils import timezone
@@ -47,6 +47,15 @@ def test_whole_numbers_and_plurals_match_floatformat_and_pluralize(value):
     rounded = helpers.rounded(value)
     assert helpers.pluralize(rounded) == pluralize(floatformat(value, 0))
     assert helpers.pluralize(value, "story,stories") == pluralize(value, "story,stories")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Short.", "x" * 20, "A summary that runs past its room.", "Cafe\u0301 au lait, and more"],
+)
+def test_truncatechars_matches_djangos_filter(text):
+    for length in (5, 20, 25, 200):
+        assert helpers.truncatechars(text, length) == truncatechars(text, length)
 
 
 def test_querystring_keeps_the_other_parameters():

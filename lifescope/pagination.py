@@ -4,13 +4,16 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
-# 1,000 pages of ten is 10,000 stories per listing; older ones are in the archive.
-MAX_PAGES = 1000
+# 100 pages of ten, as search: a reader who wants older stories than a listing's thousand
+# newest goes by month in the archive, which the last page links to. The cap also bounds each
+# listing's count at the same thousand index entries with 1,000 articles or 100,000.
+MAX_PAGES = 100
 
 
 class CappedPaginator(Paginator):
     """Counts at most `MAX_PAGES` pages of rows: SELECT COUNT(*) FROM (… LIMIT n), which reads
-    n entries of the listing's index however large the table grows.
+    n entries of the listing's index however large the table grows. `capped` says whether
+    older rows were left out.
 
     `counted`, when given, holds the same rows as the listing found another way, for a
     listing whose cheapest count is not its own query's (the tag page: articles.views).
@@ -22,10 +25,24 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self):
+        return min(self._found, self._limit)
+
+    @cached_property
+    def capped(self):
+        """Whether the listing holds older rows than its last page shows."""
+        return self._found > self._limit
+
+    @property
+    def _limit(self):
+        return self.per_page * MAX_PAGES + self.orphans
+
+    @cached_property
+    def _found(self):
         rows = self.object_list if self.counted is None else self.counted
         if not isinstance(rows, QuerySet):
-            return super().count
-        # Which rows fill the cap does not matter: no joins, no sort, only the index.
+            return len(rows)
+        # Which rows fill the cap does not matter: no joins, no sort, only the index. One row
+        # past the limit tells whether there are older ones.
         capped = rows.values("pk").order_by()
         capped.query.select_related = False
-        return capped[: self.per_page * MAX_PAGES + self.orphans].count()
+        return capped[: self._limit + 1].count()

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from lifescope import pagination
 from tests.factories import ArticleFactory, SectionFactory
-from tests.reading import texts
+from tests.reading import page, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -29,3 +29,32 @@ def test_the_front_page_counts_with_a_limit(client, two_pages_at_most):
     assert client.get("/?page=2").status_code == 200
     assert client.get("/?page=3").status_code == 404
     assert client.get(section.get_absolute_url() + "?page=3").status_code == 404
+
+
+def pager_links(response):
+    pager = page(response).find_all("nav", class_="pagination")[0]
+    return {link.text: link.attrs["href"] for link in pager.find_all("a")}
+
+
+def test_the_last_page_of_a_capped_listing_sends_readers_to_the_archive(client, two_pages_at_most):
+    tag = "weather"
+    for article in ArticleFactory.create_batch(21):
+        article.tags.add(tag)
+
+    last = client.get(f"/tags/{tag}/?page=2")
+
+    assert texts(last, class_="pagination__current") == ["Page 2 of 2"]
+    assert pager_links(last) == {
+        "← Newer stories": "?page=1",
+        "Older stories in the archive →": "/archive/",
+    }
+    assert client.get(f"/tags/{tag}/?page=3").status_code == 404
+
+
+def test_a_listing_within_the_cap_ends_without_the_archive_link(client, two_pages_at_most):
+    ArticleFactory.create_batch(20)  # the lead story and nineteen more: two pages, nothing left out
+
+    last = client.get("/?page=2")
+
+    assert texts(last, class_="pagination__current") == ["Page 2 of 2"]
+    assert pager_links(last) == {"← Newer stories": "?page=1"}

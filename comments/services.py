@@ -1,8 +1,9 @@
 """What happens to comments beyond saving a row, shared by the posting view and the admin.
 
 Every change of a comment's approval goes through here, so `Article.comment_count` stays the
-exact number of approved comments: counts move with atomic F() updates in the same transaction
-as the change, and only for comments whose approval actually changed.
+exact number of approved comments and the article's stored thread (comments/threads.py) is
+marked stale: both in the same transaction as the change, and only for comments whose approval
+actually changed.
 """
 
 from collections import Counter, defaultdict
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from articles.models import Article
 from articles.services import purge_public_caches
+from comments import threads
 from comments.models import Comment
 from comments.moderation import policy
 
@@ -105,10 +107,14 @@ def _moderate(comments, status, moderator, notify, now):
 
 
 def _shift_counts(deltas):
-    for article_id, delta in deltas.items():
-        if delta:
-            Article.objects.filter(pk=article_id).update(comment_count=F("comment_count") + delta)
-    if any(deltas.values()):
+    """Records, in the caller's transaction, that these articles' approved comments changed."""
+    changed = [article_id for article_id, delta in deltas.items() if delta]
+    for article_id in changed:
+        Article.objects.filter(pk=article_id).update(
+            comment_count=F("comment_count") + deltas[article_id]
+        )
+    threads.mark_changed(changed)
+    if changed:
         purge_public_caches()
 
 

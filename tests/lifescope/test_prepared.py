@@ -10,8 +10,8 @@ from django.utils import timezone
 from articles.jinja import ARTICLE_TAGS
 from articles.models import Article, Section
 from articles.views import PUBLIC_ARTICLE
-from comments.jinja import SHOWN_COMMENT_ROWS
 from comments.models import Comment
+from comments.threads import SHOWN_COMMENT_ROWS
 from lifescope.prepared import PreparedQuery
 from tests.factories import (
     ApprovedCommentFactory,

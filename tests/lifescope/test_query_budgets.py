@@ -12,6 +12,7 @@ from taggit.models import Tag, TaggedItem
 
 from analytics.models import ArticleDailyViews
 from articles.models import Article
+from comments import threads
 from comments.models import Comment
 from tests.factories import ArticleFactory, EditorFactory, SectionFactory
 
@@ -78,7 +79,9 @@ def add_comments(article, count):
         for n in range(count)
     ]
     Comment.objects.bulk_create(comments)
+    # What comments.services records for every change of the approved comments.
     Article.objects.filter(pk=article.pk).update(comment_count=count)
+    threads.mark_changed([article.pk])
 
 
 def measure_warm(client, count_queries, urls):
@@ -124,7 +127,9 @@ def test_the_article_page_keeps_its_budget_from_0_to_500_comments(client, count_
     _, none = count_queries(client, story.get_absolute_url())
 
     add_comments(story, 500)
-    response, many = count_queries(client, story.get_absolute_url())
+    # The first view after a change renders the thread and stores it; later views read it.
+    response, first = count_queries(client, story.get_absolute_url())
+    _, many = count_queries(client, story.get_absolute_url())
 
     assert b"Comment 499" in response.content
-    assert none == many <= BUDGETS["article"]
+    assert none == many < first <= BUDGETS["article"]

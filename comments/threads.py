@@ -1,0 +1,159 @@
+"""An article's approved comments, threaded and rendered once per change instead of per request.
+
+Rendering thirty comments took about a third of an uncached article page. Now the first page
+that needs a thread after a change renders it and keeps the HTML in `RenderedThread`; every
+later page reads it back in the one query the comments took before. Every change of an
+article's approved comments goes through `comments.services`, which calls `mark_changed()` in
+its transaction. That moves the row's revision on and marks it stale, and a page stores what it
+rendered only if the revision it read before reading the comments is still current: a render
+from comments read just before a moderation committed is dropped, not kept.
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+
+from django.conf import settings
+from django.db import DatabaseError
+from django.db.models import F
+from django.template import engines
+from markupsafe import Markup
+
+from comments.models import Comment, RenderedThread
+from lifescope.prepared import PreparedQuery
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE = "comments/includes/thread.html"
+# Templates whose text shapes the stored HTML: a deploy that changes one re-renders every thread.
+TEMPLATES = (TEMPLATE, "comments/includes/comment.html")
+
+STORED_THREAD = PreparedQuery(
+    lambda article_id: RenderedThread.objects.filter(article_id=article_id).values_list(
+        "revision", "rendered_with", "count", "open_html", "closed_html"
+    ),
+    article_id=RenderedThread._meta.get_field("article"),
+)
+SHOWN_COMMENT_ROWS = PreparedQuery(
+    lambda article_id: Comment.objects.for_article_page(article_id).values_list(
+        "id", "parent_id", "name", "body_html", "created", "depth"
+    ),
+    article_id=Comment._meta.get_field("article"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Thread:
+    count: int
+    open_html: Markup
+    closed_html: Markup
+
+
+@dataclass(slots=True)
+class ShownComment:
+    """An approved comment as the page shows it: plain values, cheaper to load than a model."""
+
+    id: int
+    parent_id: int | None
+    name: str
+    body_html: str
+    created: datetime
+    depth: int
+    thread_replies: list = field(default_factory=list)
+    orphaned: bool = False
+
+    @property
+    def pk(self):
+        return self.id
+
+
+def article_thread(article_id):
+    """The approved comments under the article, rendered: stored, or rendered now and stored."""
+    stored = STORED_THREAD.fetch(article_id=article_id)
+    revision = None
+    if stored:
+        revision, rendered_with, count, open_html, closed_html = stored[0]
+        if rendered_with == rendering_signature():
+            return Thread(count, Markup(open_html), Markup(closed_html))
+    thread = render(article_id)
+    try:
+        _store(article_id, revision, thread)
+    except DatabaseError:
+        # A page can still show what it rendered; the next one will try to store it again.
+        logger.warning("Could not store the comment thread of article %s", article_id)
+    return thread
+
+
+def mark_changed(article_ids):
+    """Marks the stored threads of these articles stale. Call it in the transaction that
+    changes which of their comments are approved."""
+    if not article_ids:
+        return
+    # A row for every article, so a page that found none cannot store an older render later.
+    RenderedThread.objects.bulk_create(
+        [RenderedThread(article_id=article_id) for article_id in article_ids],
+        ignore_conflicts=True,
+    )
+    RenderedThread.objects.filter(article_id__in=article_ids).update(
+        revision=F("revision") + 1, rendered_with=""
+    )
+
+
+def render(article_id):
+    comments = [ShownComment(*row) for row in SHOWN_COMMENT_ROWS.fetch(article_id=article_id)]
+    roots = nest(comments)
+    template = engines["jinja2"].get_template(TEMPLATE)
+    max_depth = settings.COMMENTS["MAX_DEPTH"]
+    open_html, closed_html = (
+        template.render({"comments": roots, "can_reply": can_reply, "max_depth": max_depth})
+        for can_reply in (True, False)
+    )
+    return Thread(len(comments), Markup(open_html), Markup(closed_html))
+
+
+def nest(comments):
+    """Nests `comments` (reading order) under their parents, in Python, without queries.
+
+    A reply whose parent is not among them (the parent was rejected later) stands at the top
+    level, marked, so the count above the list is the number of comments in it.
+    """
+    by_pk = {comment.pk: comment for comment in comments}
+    roots = []
+    for comment in comments:
+        comment.thread_replies = []
+        comment.orphaned = bool(comment.parent_id) and comment.parent_id not in by_pk
+    for comment in comments:
+        parent = by_pk.get(comment.parent_id)
+        (parent.thread_replies if parent else roots).append(comment)
+    return roots
+
+
+def rendering_signature():
+    """What stored HTML must have been rendered with to be shown as it is."""
+    parts = (_templates_digest(), settings.TIME_ZONE, str(settings.COMMENTS["MAX_DEPTH"]))
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
+
+
+@cache
+def _templates_digest():
+    environment = engines["jinja2"].env
+    sources = (environment.loader.get_source(environment, name)[0] for name in TEMPLATES)
+    return hashlib.sha256("\x00".join(sources).encode()).hexdigest()
+
+
+def _store(article_id, revision, thread):
+    values = {
+        "rendered_with": rendering_signature(),
+        "count": thread.count,
+        "open_html": str(thread.open_html),
+        "closed_html": str(thread.closed_html),
+    }
+    if revision is None:
+        # No change was recorded when the page looked: a row there now comes from a change.
+        RenderedThread.objects.bulk_create(
+            [RenderedThread(article_id=article_id, **values)], ignore_conflicts=True
+        )
+    else:
+        RenderedThread.objects.filter(article_id=article_id, revision=revision).update(**values)

@@ -35,6 +35,10 @@ class SearchView(PublishedArticlesMixin, ListView):
     context_object_name = "hits"
     paginate_by = settings.DISCOVERY["SEARCH_RESULTS_PER_PAGE"]
 
+    def listing_key(self):
+        # Every search has the same path; its matches are bounded and counted by the backend.
+        return None
+
     def get_queryset(self):
         self.form = SearchForm(self.request.GET)
         self.query = self.request.GET.get("q", "")

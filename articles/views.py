@@ -38,6 +38,15 @@ class PublishedArticlesMixin:
     def published_articles(self):
         return Article.objects.published().for_cards().latest_first()
 
+    def get_paginator(self, queryset, *args, **kwargs):
+        return super().get_paginator(queryset, *args, count_key=self.listing_key(), **kwargs)
+
+    def listing_key(self):
+        """Names the listing, whose count is then kept per page-cache generation
+        (lifescope/pagination.py); None counts on every request. The path names it: the page
+        number is in the query string."""
+        return self.request.path
+
     def paginate_queryset(self, queryset, page_size):
         # A page past the end is a missing page (404); a page that is not a number is a bad link.
         if not self.request.GET.get(self.page_kwarg, "1").isdigit():

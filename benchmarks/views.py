@@ -129,8 +129,9 @@ def in_process_costs(path, samples=300):
         client.get(path, HTTP_USER_AGENT="")  # rendered, not counted
         pages.append(time.perf_counter() - started)
         request = factory.get(path, REMOTE_ADDR=f"fd01:{salt:x}::{n:x}", HTTP_USER_AGENT=BROWSER)
+        response = HttpResponse()  # the page's own, made before counting starts
         started = time.perf_counter()
-        assert count_response(request, HttpResponse(), article_id) == Outcome.VIEW
+        assert count_response(request, response, article_id) == Outcome.VIEW
         counts.append(time.perf_counter() - started)
     return statistics.median(pages) * 1000, statistics.median(counts) * 1000
 

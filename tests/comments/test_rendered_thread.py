@@ -93,14 +93,23 @@ def test_a_thread_stored_by_other_templates_is_rendered_again(client, monkeypatc
     assert authors_shown(client, article) == (["Ada"], False)
 
 
+def refuse(*args, **kwargs):
+    raise DatabaseError("database table is locked")
+
+
 def test_a_thread_that_cannot_be_stored_is_still_shown(client, monkeypatch):
     article = ArticleFactory()
     ApprovedCommentFactory(article=article, name="Ada")
-
-    def refuse(*args):
-        raise DatabaseError("database is locked")
-
     monkeypatch.setattr(threads, "_store", refuse)
 
     assert authors_shown(client, article) == (["Ada"], True)
     assert authors_shown(client, article) == (["Ada"], True)  # tried again, still shown
+
+
+def test_a_thread_that_cannot_be_read_is_rendered_for_the_page(client, monkeypatch):
+    article = ArticleFactory()
+    ApprovedCommentFactory(article=article, name="Ada")
+    authors_shown(client, article)
+    monkeypatch.setattr(threads.STORED_THREAD, "fetch", refuse)
+
+    assert authors_shown(client, article) == (["Ada"], True)

@@ -5,14 +5,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
-from lifescope import renditions
+from lifescope import addresses, renditions
 from lifescope.sanitize import clean_html
 
 WORDS_READ_PER_MINUTE = 230
@@ -35,7 +34,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return addresses.url("articles:section", slug=self.slug)
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -222,7 +221,7 @@ class Article(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.slug})
+        return addresses.url("articles:detail", slug=self.slug)
 
     @property
     def is_public(self):

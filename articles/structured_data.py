@@ -4,10 +4,10 @@ import json
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.templatetags.static import static
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+
+from lifescope import addresses
 
 # What django.utils.html.json_script escapes: no "</script>" or "<!--" can form inside.
 SCRIPT_SAFE = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -33,17 +33,19 @@ def news_article(article, request, tags=None):
                 "@type": "Person",
                 "name": article.author_name,
                 "url": request.build_absolute_uri(
-                    reverse("articles:author", kwargs={"username": article.author.get_username()})
+                    addresses.url("articles:author", username=article.author.get_username())
                 ),
             }
         ],
         "publisher": {
             "@type": "NewsMediaOrganization",
             "name": site_name,
-            "url": request.build_absolute_uri(reverse("articles:front_page")),
+            "url": request.build_absolute_uri(addresses.url("articles:front_page")),
             "logo": {
                 "@type": "ImageObject",
-                "url": request.build_absolute_uri(static(settings.DISCOVERY["PUBLISHER_LOGO"])),
+                "url": request.build_absolute_uri(
+                    addresses.static_url(settings.DISCOVERY["PUBLISHER_LOGO"])
+                ),
             },
         },
     }

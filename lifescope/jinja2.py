@@ -13,14 +13,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from importlib import import_module
 
-from django.conf import settings
-from django.templatetags.static import static
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.html import linebreaks as django_linebreaks
 from django.utils.text import Truncator
 from jinja2 import Environment
 from markupsafe import Markup
+
+from lifescope.addresses import static_url, url
 
 # Apps whose `register(environment)` adds their template helpers.
 HELPER_MODULES = ("articles.jinja", "comments.jinja")
@@ -54,31 +53,12 @@ def environment(**options):
     return env
 
 
-def url(name, *args, **kwargs):
-    """reverse(), remembered: a listing asks for the same few dozen addresses on every request,
-    and each reverse() costs tens of microseconds. The URL conf and prefix are in the key."""
-    urlconf = get_urlconf() or settings.ROOT_URLCONF
-    return _reverse(urlconf, get_script_prefix(), name, args, tuple(sorted(kwargs.items())))
-
-
-@lru_cache(maxsize=4096)
-def _reverse(urlconf, prefix, name, args, kwargs):
-    return reverse(name, urlconf=urlconf, args=args or None, kwargs=dict(kwargs) or None)
-
-
 def querystring(request, **changes):
     """The request's query string with `changes` applied, like Django's {% querystring %}."""
     params = request.GET.copy()
     for key, value in changes.items():
         params[key] = value
     return f"?{params.urlencode()}"
-
-
-@lru_cache(maxsize=256)
-def static_url(path):
-    """static(), remembered: the manifest of hashed names is read once per process, and each
-    lookup cost more than the rest of the page's head. (A deploy restarts the workers.)"""
-    return static(path)
 
 
 def current_year():

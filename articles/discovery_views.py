@@ -68,6 +68,10 @@ class ArchiveMixin(PublishedArticlesMixin):
     def get_queryset(self):
         return self.published_articles()
 
+    def get_context_data(self, **kwargs):
+        # The archive's own pages lead on by year and month, not back to the archive.
+        return super().get_context_data(in_archive=True, **kwargs)
+
 
 class ArchiveView(ArchiveMixin, ArchiveIndexView):
     """The years with stories, then the latest stories themselves."""
@@ -84,6 +88,9 @@ class ArchiveYearView(ArchiveMixin, YearArchiveView):
 
 class ArchiveMonthView(ArchiveMixin, MonthArchiveView):
     template_name = "articles/archive_month.html"
+    # Where capped listings send readers for older stories: every one of a month's stories
+    # must be reachable, and counting them reads one month of the index, not the archive.
+    capped = False
 
 
 class RobotsView(TemplateView):

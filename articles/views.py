@@ -38,8 +38,13 @@ class PublishedArticlesMixin:
     def published_articles(self):
         return Article.objects.published().for_cards().latest_first()
 
+    # Listings stop at lifescope.pagination.MAX_PAGES pages; the last links to the archive.
+    capped = True
+
     def get_paginator(self, queryset, *args, **kwargs):
-        return super().get_paginator(queryset, *args, count_key=self.listing_key(), **kwargs)
+        return super().get_paginator(
+            queryset, *args, count_key=self.listing_key(), uncapped=not self.capped, **kwargs
+        )
 
     def listing_key(self):
         """Names the listing, whose count is then kept per page-cache generation

@@ -33,7 +33,8 @@ def comment_section(request, article):
 
 def _replying_to(article, reply_to):
     """The approved comment of this article that `?reply_to=` names, if it may have replies."""
-    if not (reply_to or "").isdigit():
+    # isdigit() alone admits "²", which int() refuses.
+    if not (reply_to and reply_to.isascii() and reply_to.isdigit()):
         return None
     return (
         Comment.objects.approved()

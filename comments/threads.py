@@ -7,6 +7,9 @@ article's approved comments goes through `comments.services`, which calls `mark_
 its transaction. That moves the row's revision on and marks it stale, and a page stores what it
 rendered only if the revision it read before reading the comments is still current: a render
 from comments read just before a moderation committed is dropped, not kept.
+
+Pages run in autocommit (no ATOMIC_REQUESTS): a read or write the database refuses is logged,
+and the page shows what it rendered. (Inside a transaction, PostgreSQL would still abort it.)
 """
 
 import hashlib
@@ -14,6 +17,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -21,6 +25,7 @@ from django.db.models import F
 from django.template import engines
 from markupsafe import Markup
 
+import lifescope.jinja2
 from comments.models import Comment, RenderedThread
 from lifescope.prepared import PreparedQuery
 
@@ -145,7 +150,9 @@ def rendering_signature():
 @cache
 def _templates_digest():
     environment = engines["jinja2"].env
-    sources = (environment.loader.get_source(environment, name)[0] for name in TEMPLATES)
+    sources = [environment.loader.get_source(environment, name)[0] for name in TEMPLATES]
+    # The helpers that write the thread's dates and times live there.
+    sources.append(Path(lifescope.jinja2.__file__).read_text())
     return hashlib.sha256("\x00".join(sources).encode()).hexdigest()
 
 
@@ -162,4 +169,7 @@ def _store(article_id, revision, thread):
             [RenderedThread(article_id=article_id, **values)], ignore_conflicts=True
         )
     else:
-        RenderedThread.objects.filter(article_id=article_id, revision=revision).update(**values)
+        # Not over a row another page already stored for this revision: one write per change.
+        RenderedThread.objects.filter(article_id=article_id, revision=revision).exclude(
+            rendered_with=values["rendered_with"]
+        ).update(**values)

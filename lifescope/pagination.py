@@ -17,7 +17,8 @@ MAX_PAGES = 100
 class CappedPaginator(Paginator):
     """Counts at most `MAX_PAGES` pages of rows: SELECT COUNT(*) FROM (… LIMIT n), which reads
     n entries of the listing's index however large the table grows. `capped` says whether
-    older rows were left out.
+    older rows were left out. `uncapped` counts them all, for a listing bounded otherwise (a
+    month of the archive) that must reach every row.
 
     `counted`, when given, holds the same rows as the listing found another way, for a
     listing whose cheapest count is not its own query's (the tag page: articles.views).
@@ -27,23 +28,26 @@ class CappedPaginator(Paginator):
     reader paging through a tag or a section counts it once rather than on every page.
     """
 
-    def __init__(self, object_list, per_page, *args, counted=None, count_key=None, **kwargs):
+    def __init__(
+        self, object_list, per_page, *args, counted=None, count_key=None, uncapped=False, **kwargs
+    ):
         super().__init__(object_list, per_page, *args, **kwargs)
         self.counted = counted
         self.count_key = count_key
+        self.uncapped = uncapped
 
     @cached_property
     def count(self):
-        return min(self._found, self._limit)
+        return self._found if self._limit is None else min(self._found, self._limit)
 
     @cached_property
     def capped(self):
         """Whether the listing holds older rows than its last page shows."""
-        return self._found > self._limit
+        return self._limit is not None and self._found > self._limit
 
     @property
     def _limit(self):
-        return self.per_page * MAX_PAGES + self.orphans
+        return None if self.uncapped else self.per_page * MAX_PAGES + self.orphans
 
     @cached_property
     def _found(self):
@@ -63,6 +67,6 @@ class CappedPaginator(Paginator):
             return len(rows)
         # Which rows fill the cap does not matter: no joins, no sort, only the index. One row
         # past the limit tells whether there are older ones.
-        capped = rows.values("pk").order_by()
-        capped.query.select_related = False
-        return capped[: self._limit + 1].count()
+        rows = rows.values("pk").order_by()
+        rows.query.select_related = False
+        return rows.count() if self._limit is None else rows[: self._limit + 1].count()

@@ -1,5 +1,7 @@
 """Listings count at most MAX_PAGES pages of stories, never the whole table."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,7 +10,7 @@ from articles import services
 from articles.models import Article
 from lifescope import pagination
 from tests.factories import ArticleFactory, DraftArticleFactory, SectionFactory
-from tests.reading import page, texts
+from tests.reading import card_titles, page, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +89,24 @@ def test_a_listing_is_counted_once_until_readers_can_see_a_change(
 
     later, counted = count_queries_of(client, "/tags/weather/?page=2")
     assert counted == 1 and texts(later, class_="pagination__current") == ["Page 2 of 3"]
+
+
+def test_a_month_of_the_archive_lists_every_story_past_the_cap(client, two_pages_at_most):
+    start = datetime(2025, 3, 2, 8, tzinfo=UTC)
+    for hours in range(25):
+        ArticleFactory(published_at=start + timedelta(hours=hours))
+
+    last = client.get("/archive/2025/03/?page=3")
+
+    assert texts(last, class_="pagination__current") == ["Page 3 of 3"]
+    assert len(card_titles(last)) == 5
+    assert pager_links(last) == {"← Newer stories": "?page=2"}
+
+
+def test_the_archive_index_does_not_send_readers_to_itself(client, two_pages_at_most):
+    ArticleFactory.create_batch(25)
+
+    last = client.get("/archive/?page=2")
+
+    assert texts(last, class_="pagination__current") == ["Page 2 of 2"]
+    assert pager_links(last) == {"← Newer stories": "?page=1"}

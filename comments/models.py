@@ -155,4 +155,4 @@ class RenderedThread(models.Model):
         return f"Comments on article {self.article_id}, revision {self.revision}"
 
     def get_absolute_url(self):
-        return reverse("articles:detail", kwargs={"slug": self.article.slug}) + "#comments"
+        return self.article.get_absolute_url() + "#comments"

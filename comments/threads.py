@@ -83,14 +83,14 @@ def article_thread(article_id):
         # another connection is writing, rather than wait: the page renders the thread itself.
         logger.warning("Could not read the stored comment thread of article %s", article_id)
         return render(article_id)
-    revision = None
+    revision, signature = None, rendering_signature()
     if stored:
         revision, rendered_with, count, open_html, closed_html = stored[0]
-        if rendered_with == rendering_signature():
+        if rendered_with == signature:
             return Thread(count, Markup(open_html), Markup(closed_html))
     thread = render(article_id)
     try:
-        _store(article_id, revision, thread)
+        _store(article_id, revision, signature, thread)
     except DatabaseError:
         # A page can still show what it rendered; the next one will try to store it again.
         logger.warning("Could not store the comment thread of article %s", article_id)
@@ -156,9 +156,9 @@ def _templates_digest():
     return hashlib.sha256("\x00".join(sources).encode()).hexdigest()
 
 
-def _store(article_id, revision, thread):
+def _store(article_id, revision, signature, thread):
     values = {
-        "rendered_with": rendering_signature(),
+        "rendered_with": signature,
         "count": thread.count,
         "open_html": str(thread.open_html),
         "closed_html": str(thread.closed_html),
@@ -171,5 +171,5 @@ def _store(article_id, revision, thread):
     else:
         # Not over a row another page already stored for this revision: one write per change.
         RenderedThread.objects.filter(article_id=article_id, revision=revision).exclude(
-            rendered_with=values["rendered_with"]
+            rendered_with=signature
         ).update(**values)

@@ -55,11 +55,7 @@ class CappedPaginator(Paginator):
         if not generation:
             return self._count_rows()
         key = f"listing-count:{generation}:{self.count_key}"
-        found = cache.get(key)
-        if found is None:
-            found = self._count_rows()
-            cache.set(key, found, timeout=settings.PAGE_CACHE["SECONDS"])
-        return found
+        return cache.get_or_set(key, self._count_rows, timeout=settings.PAGE_CACHE["SECONDS"])
 
     def _count_rows(self):
         rows = self.object_list if self.counted is None else self.counted

@@ -5,8 +5,7 @@ import datetime
 
 from django.utils import timezone
 
-from analytics import storage
-from analytics.models import ArticleDailyViews, ArticleHourlyViews
+from analytics.models import ArticleDailyViews, ArticleHourlyViews, hour_start
 
 # Each day after publication an article draws this share of the day before's readers, so old
 # stories lead "all time" while recent ones lead the shorter windows.
@@ -53,9 +52,7 @@ def hourly(daily_rows, now):
             views = row.views // len(hours) + (n < row.views % len(hours))
             if views:
                 rows.append(
-                    ArticleHourlyViews(
-                        article=row.article, hour=storage.hour_start(hour), views=views
-                    )
+                    ArticleHourlyViews(article=row.article, hour=hour_start(hour), views=views)
                 )
     return rows
 

@@ -1,3 +1,5 @@
+import datetime
+
 from django.db import models
 from django.urls import reverse
 
@@ -34,6 +36,11 @@ class ArticleDailyViews(models.Model):
         return reverse("admin:articles_article_change", args=[self.article_id])
 
 
+def hour_start(hour):
+    """The aware datetime an hour number (hours since the epoch, UTC) names."""
+    return datetime.datetime.fromtimestamp(hour * 3600, datetime.UTC)
+
+
 class ArticleHourlyViews(models.Model):
     """Readers of one article in one clock hour (its start, UTC), kept for the last 48 hours
     only, so the 24-hour ranking counts exactly the last 24 hours, not whole days."""
@@ -60,55 +67,33 @@ class ArticleHourlyViews(models.Model):
         return reverse("admin:articles_article_change", args=[self.article_id])
 
 
-class FlushedBatch(models.Model):
-    """A batch of buffered views already written, so a retried flush never adds it twice."""
+class ViewSighting(models.Model):
+    """When a visitor's last counted read of an article was: the dedupe of views
+    (analytics/flush.py). Visitor keys rotate daily (analytics/visitors.py), and rows go a day
+    after their read, so no row outlives the key it names by long."""
 
-    key = models.CharField(max_length=64, unique=True)
-    flushed_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-flushed_at"]
-        verbose_name_plural = "flushed batches"
-
-    def __str__(self):
-        return self.key
-
-
-class FallbackSighting(models.Model):
-    """A visitor's read of an article, where the database is the dedupe: without Redis (the
-    flush of the file buffers counts a view only if it adds this row) and while Redis is
-    unreachable. Kept for a day (services.SIGHTING_KEEP).
-
-    `window` numbers the dedupe window the read fell in; the unique constraint makes "first read
-    in this window" one atomic insert, as `cache.add` is in Redis.
-    """
-
-    article_id = models.BigIntegerField()
     visitor = models.CharField(max_length=64)
-    window = models.BigIntegerField()
-    seen_at = models.DateTimeField(auto_now_add=True)
+    article_id = models.BigIntegerField()
+    counted_at = models.BigIntegerField(help_text="Epoch seconds of the last counted read.")
 
     class Meta:
-        ordering = ["-seen_at"]
+        ordering = ["-counted_at"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["article_id", "visitor", "window"], name="fallback_sighting_once"
-            ),
+            # Led by the visitor: a flush looks its visitors up, each with a few articles.
+            models.UniqueConstraint(fields=["visitor", "article_id"], name="view_sighting_once"),
         ]
-        indexes = [models.Index(fields=["seen_at"], name="fallback_sighting_age_idx")]
+        indexes = [models.Index(fields=["counted_at"], name="view_sighting_age_idx")]
 
     def __str__(self):
-        return f"{self.visitor[:8]}… read {self.article_id} in window {self.window}"
+        return f"{self.visitor[:8]}… read {self.article_id} at {self.counted_at}"
 
 
-class BufferCheckpoint(models.Model):
-    """How far one file of the embedded view buffer has been written to the database.
+class ViewLogOffset(models.Model):
+    """How far one view log file (analytics/viewlog.py) has been counted in the database,
+    saved in the transaction of its counts: a flush that dies before its commit is read again
+    in full, one that dies after never again."""
 
-    Saved in the transaction that writes the counts read from the file, so a flush that dies
-    before its commit is read again in full and one that dies after is never read again.
-    """
-
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, help_text="Folder id, then file name.")
     offset = models.BigIntegerField()
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -116,4 +101,4 @@ class BufferCheckpoint(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return f"{self.name} flushed to byte {self.offset}"
+        return f"{self.name} counted to byte {self.offset}"

@@ -1,8 +1,13 @@
-"""What readers chose, per window: the scores behind the /popular/ page.
+"""What readers chose, per window: the /popular/ page and the "Popular posts" box.
 
 24 hours sums the hourly rows of the current hour and the 23 before it. 7 and 30 days sum the
 daily rows of that many days, ending today. All time is `Article.view_count`. Trending weighs
 each day's views by 0.5 ** (age in days / half-life).
+
+The box on every public page ranks by ANALYTICS["POPULAR_WINDOW"] (7 days unless configured),
+which /popular/ opens on too, after the articles editors pinned. It is filled into each page
+as it is served (lifescope/page_cache.py), from its own cache entry: a new ranking retires no
+page.
 """
 
 import datetime
@@ -13,10 +18,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Case, FloatField, Sum, Value, When
 from django.db.models.functions import Cast
+from django.template import engines
 from django.utils import timezone
 
-from analytics import storage
-from analytics.models import ArticleDailyViews, ArticleHourlyViews
+from analytics.models import ArticleDailyViews, ArticleHourlyViews, hour_start
 from articles.models import Article
 
 WINDOWS = {
@@ -26,7 +31,16 @@ WINDOWS = {
     "all": "All time",
     "trending": "Trending",
 }
-DEFAULT_WINDOW = "7d"
+# How the box names each window: "The most read …".
+WINDOW_PHRASES = {
+    "24h": "in the last 24 hours",
+    "7d": "in the last 7 days",
+    "30d": "in the last 30 days",
+    "all": "of all time",
+    "trending": "right now",
+}
+# CSS pixels of the box's thumbnail slot (static/css/site.css .popular-posts__item img).
+BOX_THUMBNAIL_WIDTH = 72
 TRENDING_DAYS = 14
 # Cached rankings hold a few spare entries, for articles unpublished since they were ranked.
 SPARE = 10
@@ -67,7 +81,7 @@ def compute(window, limit, now=None):
         ranked = candidates(now).filter(view_count__gt=0).most_viewed()
         return [(pk, float(views)) for pk, views in ranked.values_list("pk", "view_count")[:limit]]
     if window == "24h":
-        first_hour = storage.hour_start(int((now or timezone.now()).timestamp()) // 3600 - 23)
+        first_hour = hour_start(int((now or timezone.now()).timestamp()) // 3600 - 23)
         rows = ArticleHourlyViews.objects.filter(hour__gte=first_hour)
         return _top(rows, Sum("views", output_field=FloatField()), now, limit)
     weights = day_weights(window, now)
@@ -141,3 +155,49 @@ def popular(window, limit=None):
 
 def _key(window):
     return f"analytics:ranking:{window}"
+
+
+def default_window():
+    return settings.ANALYTICS["POPULAR_WINDOW"]
+
+
+def popular_box(request, arg=""):
+    """The "Popular posts" box, for `lifescope.page_cache`: the same HTML for every reader,
+    rendered once per RANKING_CACHE_SECONDS, or sooner after an article changed."""
+    window = default_window()
+    return cache.get_or_set(
+        _box_key(window), lambda: _render_box(window), settings.ANALYTICS["RANKING_CACHE_SECONDS"]
+    )
+
+
+def drop_box(sender, **kwargs):
+    """articles_changed receiver: an unpublished or retitled story leaves the box at once."""
+    cache.delete(_box_key(default_window()))
+
+
+def _box_key(window):
+    return f"analytics:popular-box:{window}"
+
+
+def _render_box(window):
+    size = settings.ANALYTICS["POPULAR_BOX_SIZE"]
+    pinned = list(
+        candidates().filter(popular_pinned=True).most_viewed().select_related("section")[:size]
+    )
+    ranked = [entry.article for entry in popular(window, limit=size + len(pinned))]
+    posts = (pinned + [article for article in ranked if article not in pinned])[:size]
+    template = engines["jinja2"].get_template("analytics/includes/popular_box.html")
+    return template.render(
+        {
+            "posts": [
+                {
+                    "title": article.title,
+                    "url": article.get_absolute_url(),
+                    "image": article.hero_thumbnail(BOX_THUMBNAIL_WIDTH),
+                }
+                for article in posts
+            ],
+            "phrase": WINDOW_PHRASES[window],
+            "label": WINDOWS[window],
+        }
+    )

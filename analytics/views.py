@@ -10,7 +10,7 @@ class PopularView(TemplateView):
     template_name = "analytics/popular.html"
 
     def get_context_data(self, **kwargs):
-        window = self.request.GET.get("window", rankings.DEFAULT_WINDOW)
+        window = self.request.GET.get("window", rankings.default_window())
         if window not in rankings.WINDOWS:
             raise Http404("No such ranking")
         return super().get_context_data(

@@ -16,11 +16,11 @@ class SectionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        services.purge_public_caches()
+        services.everything_changed()  # every page lists the sections
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
-        services.purge_public_caches()
+        services.everything_changed()
 
 
 @admin.register(Article)
@@ -84,17 +84,22 @@ class ArticleAdmin(admin.ModelAdmin):
             readonly += ["status", "published_at"]
         return readonly
 
+    # The admin saves in one transaction (tags after the article): the pages that showed the
+    # article before and those that show it after are retired once it commits.
     def save_model(self, request, obj, form, change):
+        if change:
+            services.changing([obj.pk])
         super().save_model(request, obj, form, change)
-        services.purge_public_caches()
+        if not change:
+            services.changing([obj.pk])
 
     def delete_model(self, request, obj):
+        services.changing([obj.pk])
         super().delete_model(request, obj)
-        services.purge_public_caches()
 
     def delete_queryset(self, request, queryset):
+        services.changing(queryset.values_list("pk", flat=True))
         super().delete_queryset(request, queryset)
-        services.purge_public_caches()
 
     @admin.display(description="Status", ordering="status")
     def status_label(self, article):

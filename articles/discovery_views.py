@@ -80,10 +80,21 @@ class ArchiveView(ArchiveMixin, ArchiveIndexView):
     date_list_period = "year"
     allow_empty = True
 
+    def get_dated_items(self):
+        items = super().get_dated_items()
+        self.listed("archive")
+        return items
+
 
 class ArchiveYearView(ArchiveMixin, YearArchiveView):
     template_name = "articles/archive_year.html"
     make_object_list = True
+
+    def get_dated_items(self):
+        items = super().get_dated_items()  # a year that cannot be is a 404 here
+        year = int(self.get_year())
+        self.listed(f"archive:{year}", published_at__year=year)
+        return items
 
 
 class ArchiveMonthView(ArchiveMixin, MonthArchiveView):
@@ -91,6 +102,14 @@ class ArchiveMonthView(ArchiveMixin, MonthArchiveView):
     # Where capped listings send readers for older stories: every one of a month's stories
     # must be reachable, and counting them reads one month of the index, not the archive.
     capped = False
+
+    def get_dated_items(self):
+        items = super().get_dated_items()
+        year, month = int(self.get_year()), int(self.get_month())
+        self.listed(
+            f"archive:{year}-{month:02d}", published_at__year=year, published_at__month=month
+        )
+        return items
 
 
 class RobotsView(TemplateView):

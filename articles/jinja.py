@@ -3,20 +3,12 @@
 from django.conf import settings
 from markupsafe import Markup
 
-from articles import related, sidebars, structured_data
-from articles.models import Article
-from lifescope.prepared import PreparedQuery
-
-ARTICLE_TAGS = PreparedQuery(
-    lambda article_id: Article(pk=article_id).tags.order_by("pk"),
-    article_id=Article._meta.get_field("id"),
-)
+from articles import navigation, related, structured_data
 
 
 def register(environment):
     environment.globals.update(
-        section_links=sidebars.section_links,
-        popular_posts=sidebars.popular_posts,
+        section_links=navigation.section_links,
         related_stories=related.related_stories,
         article_json_ld=article_json_ld,
         article_tags=article_tags,
@@ -33,11 +25,10 @@ def article_json_ld(request, article):
 def article_tags(article):
     """The article's tags, oldest tag first, fetched once however many parts of the page show them.
 
-    One plain query, compiled once: taggit's prefetch_related("tags") cost about seven times as
-    much.
+    One plain query: taggit's prefetch_related("tags") cost about seven times as much.
     """
     if not hasattr(article, "tags_on_page"):
-        article.tags_on_page = ARTICLE_TAGS.fetch(article_id=article.pk)
+        article.tags_on_page = list(article.tags.order_by("pk"))
     return article.tags_on_page
 
 

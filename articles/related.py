@@ -8,7 +8,6 @@ from django.db.models import Count, Q, Value
 from taggit.models import TaggedItem
 
 from articles.models import Article
-from lifescope import page_cache
 
 # CSS pixels of a related story's thumbnail slot (static/css/site.css .related__item img).
 RELATED_THUMBNAIL_WIDTH = 96
@@ -21,12 +20,11 @@ RECENT_PER_SOURCE = 100
 def related_stories(article):
     """Up to RELATED_COUNT published stories for the end of `article`, as cacheable dicts.
 
-    Uses the article's prefetched tags, so a miss costs one query and a hit none. The key
-    carries `updated_at`, so retagging an article refreshes its list at once, and the page-cache
-    generation, so a story unpublished elsewhere leaves every list at once.
+    A miss costs two queries and a hit none. The key carries `updated_at`, so retagging an
+    article refreshes its list at once; a story published or unpublished elsewhere shows in it
+    within RELATED_CACHE_SECONDS, like any list of other stories on an article page.
     """
-    generation = page_cache.current_generation()
-    key = f"articles:related:{article.pk}:{article.updated_at.timestamp()}:{generation}"
+    key = f"articles:related:{article.pk}:{article.updated_at.timestamp()}"
     return cache.get_or_set(
         key, lambda: _find_related(article), settings.DISCOVERY["RELATED_CACHE_SECONDS"]
     )

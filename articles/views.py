@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import BadRequest
 from django.core.signing import Signer
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -10,8 +9,9 @@ from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
 from articles.models import Article, Section
+from articles.services import article_page
+from lifescope import page_cache
 from lifescope.pagination import CappedPaginator
-from lifescope.prepared import PreparedQuery
 
 # A reader's article page carries this signed header naming the article, so the view counter
 # recognises it even when a page cache serves it without running the view. The counter strips
@@ -19,38 +19,36 @@ from lifescope.prepared import PreparedQuery
 ARTICLE_VIEW_HEADER = "X-Lifescope-Article"
 ARTICLE_VIEW_SIGNER = Signer(salt="lifescope.article-view")
 
-# A reader's article, by its address: the query every uncached article page runs first.
-PUBLIC_ARTICLE = PreparedQuery(
-    lambda slug, now: Article.objects.published(now).for_cards().filter(slug=slug),
-    slug=Article._meta.get_field("slug"),
-    now=Article._meta.get_field("published_at"),
-)
-
 
 class PublishedArticlesMixin:
-    """Shared by every public listing: the visibility gate, card loading and page size."""
+    """Shared by every public listing: the visibility gate, card loading, page size, and what
+    the page cache needs to know of the listing (lifescope/page_cache.py)."""
 
     paginate_by = settings.LIFESCOPE["ARTICLES_PER_PAGE"]
     # No listing counts the whole table on each request (lifescope/pagination.py).
     paginator_class = CappedPaginator
     context_object_name = "articles"
+    # Listings stop at lifescope.pagination.MAX_PAGES pages; the last links to the archive.
+    capped = True
 
     def published_articles(self):
         return Article.objects.published().for_cards().latest_first()
 
-    # Listings stop at lifescope.pagination.MAX_PAGES pages; the last links to the archive.
-    capped = True
+    def listed(self, page_name, **filters):
+        """Tells the page cache (lifescope/page_cache.py) that this page is `page_name`, which
+        lists the published stories matching `filters`: it is retired when they change, and
+        expires when the next of them is scheduled to come out."""
+        page_cache.depends_on(self.request, page_name)
+        upcoming = Article.objects.filter(
+            status=Article.Status.PUBLISHED, published_at__gt=timezone.now(), **filters
+        )
+        next_story = upcoming.order_by("published_at").values_list("published_at", flat=True)
+        when = next_story.first()
+        if when is not None:
+            page_cache.expires_at(self.request, when)
 
     def get_paginator(self, queryset, *args, **kwargs):
-        return super().get_paginator(
-            queryset, *args, count_key=self.listing_key(), uncapped=not self.capped, **kwargs
-        )
-
-    def listing_key(self):
-        """Names the listing, whose count is then kept per page-cache generation
-        (lifescope/pagination.py); None counts on every request. The path names it: the page
-        number is in the query string."""
-        return self.request.path
+        return super().get_paginator(queryset, *args, uncapped=not self.capped, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):
         # A page past the end is a missing page (404); a page that is not a number is a bad link.
@@ -63,6 +61,7 @@ class FrontPageView(PublishedArticlesMixin, ListView):
     template_name = "articles/front_page.html"
 
     def get(self, request, *args, **kwargs):
+        self.listed("front")
         # Two index-friendly lookups: sorting every published row by "featured" does not scale.
         articles = self.published_articles()
         self.lead = articles.filter(featured=True).first() or articles.first()
@@ -85,6 +84,7 @@ class SectionView(PublishedArticlesMixin, ListView):
 
     def get_queryset(self):
         self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        self.listed(f"section:{self.section.pk}", section=self.section)
         return self.published_articles().filter(section=self.section)
 
     def get_context_data(self, **kwargs):
@@ -97,6 +97,7 @@ class TagView(PublishedArticlesMixin, ListView):
 
     def get_queryset(self):
         self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        self.listed(f"tag:{self.tag.pk}", tags=self.tag)
         return self.published_articles().filter(tags=self.tag)
 
     def get_paginator(self, queryset, *args, **kwargs):
@@ -118,6 +119,7 @@ class AuthorView(PublishedArticlesMixin, ListView):
     def get_queryset(self):
         users = get_user_model().objects.filter(is_active=True)
         self.author = get_object_or_404(users, username=self.kwargs["username"])
+        self.listed(f"author:{self.author.pk}", author=self.author)
         return self.published_articles().filter(author=self.author)
 
     def get_context_data(self, **kwargs):
@@ -139,20 +141,10 @@ class ArticleDetailView(DetailView):
         articles = Article.objects.for_cards()
         return articles if self.may_preview() else articles.published()
 
-    def get_object(self, queryset=None):
-        if not self.may_preview():
-            found = PUBLIC_ARTICLE.fetch(slug=self.kwargs["slug"], now=timezone.now())
-            if not found:
-                raise Http404("No article found")
-            return found[0]
-        article = super().get_object(queryset)
-        if not article.is_public and not self.may_preview():
-            raise Http404("No article found")
-        return article
-
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
         if self.object.is_public:
+            page_cache.depends_on(self.request, article_page(self.object.pk))
             response[ARTICLE_VIEW_HEADER] = ARTICLE_VIEW_SIGNER.sign(str(self.object.pk))
         else:
             # A preview must never be cached by a browser or proxy, nor indexed.

@@ -119,14 +119,14 @@ class CommentForm(forms.Form):
             )
         return parent
 
+    duplicate = None  # the reader's earlier comment with the same words, if any
+
     def clean(self):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        comment = self.build_comment()
-        if policy.is_duplicate(comment):
-            raise forms.ValidationError("You have already posted this comment.")
-        self.comment = comment
+        self.comment = self.build_comment()
+        self.duplicate = policy.earlier_copy(self.comment)
         return cleaned
 
     def build_comment(self):

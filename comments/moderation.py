@@ -80,8 +80,9 @@ class ModerationPolicy:
     def retry_after_seconds(self):
         return self.config["RATE_LIMIT_SECONDS"]
 
-    def is_duplicate(self, comment):
-        """The same words from the same reader on the same article, whatever became of them."""
+    def earlier_copy(self, comment):
+        """The reader's earlier comment with the same words on the same article, whatever
+        became of it, or None."""
         same_reader = Q(fingerprint=comment.fingerprint)
         # An empty address (a signed-in reader without one) would match every other such reader.
         if comment.email:
@@ -91,7 +92,8 @@ class ModerationPolicy:
         return (
             Comment.objects.filter(article_id=comment.article_id, body=comment.body)
             .filter(same_reader)
-            .exists()
+            .order_by("created", "id")
+            .first()
         )
 
     # --- Verdict for a comment that was accepted -------------------------------------------------

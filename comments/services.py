@@ -1,9 +1,9 @@
 """What happens to comments beyond saving a row, shared by the posting view and the admin.
 
 Every change of a comment's approval goes through here, so `Article.comment_count` stays the
-exact number of approved comments and the article's stored thread (comments/threads.py) is
-marked stale: both in the same transaction as the change, and only for comments whose approval
-actually changed.
+exact number of approved comments, the article's stored thread (comments/threads.py) is marked
+stale and its cached page retired (lifescope/page_cache.py): all with the change's transaction,
+and only for comments whose approval actually changed.
 """
 
 from collections import Counter, defaultdict
@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from articles.services import purge_public_caches
+from articles.services import article_page
 from comments import threads
 from comments.models import Comment
 from comments.moderation import policy
+from lifescope import page_cache
 
 APPROVED = Comment.Status.APPROVED
 
@@ -114,8 +115,8 @@ def _shift_counts(deltas):
             comment_count=F("comment_count") + deltas[article_id]
         )
     threads.mark_changed(changed)
-    if changed:
-        purge_public_caches()
+    # Only the article's own page shows its comments; listings' counts catch up with time.
+    page_cache.retire(article_page(article_id) for article_id in changed)
 
 
 # --- E-mail: only ever to staff addresses from user accounts, never one typed in the form -------

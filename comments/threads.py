@@ -27,26 +27,12 @@ from markupsafe import Markup
 
 import lifescope.jinja2
 from comments.models import Comment, RenderedThread
-from lifescope.prepared import PreparedQuery
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE = "comments/includes/thread.html"
 # Templates whose text shapes the stored HTML: a deploy that changes one re-renders every thread.
 TEMPLATES = (TEMPLATE, "comments/includes/comment.html")
-
-STORED_THREAD = PreparedQuery(
-    lambda article_id: RenderedThread.objects.filter(article_id=article_id).values_list(
-        "revision", "rendered_with", "count", "open_html", "closed_html"
-    ),
-    article_id=RenderedThread._meta.get_field("article"),
-)
-SHOWN_COMMENT_ROWS = PreparedQuery(
-    lambda article_id: Comment.objects.for_article_page(article_id).values_list(
-        "id", "parent_id", "name", "body_html", "created", "depth"
-    ),
-    article_id=Comment._meta.get_field("article"),
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +63,11 @@ class ShownComment:
 def article_thread(article_id):
     """The approved comments under the article, rendered: stored, or rendered now and stored."""
     try:
-        stored = STORED_THREAD.fetch(article_id=article_id)
+        stored = list(
+            RenderedThread.objects.filter(article_id=article_id).values_list(
+                "revision", "rendered_with", "count", "open_html", "closed_html"
+            )
+        )
     except DatabaseError:
         # SQLite in shared-cache mode (the browser tests' server) refuses to read a table that
         # another connection is writing, rather than wait: the page renders the thread itself.
@@ -113,7 +103,10 @@ def mark_changed(article_ids):
 
 
 def render(article_id):
-    comments = [ShownComment(*row) for row in SHOWN_COMMENT_ROWS.fetch(article_id=article_id)]
+    rows = Comment.objects.for_article_page(article_id).values_list(
+        "id", "parent_id", "name", "body_html", "created", "depth"
+    )
+    comments = [ShownComment(*row) for row in rows]
     roots = nest(comments)
     template = engines["jinja2"].get_template(TEMPLATE)
     max_depth = settings.COMMENTS["MAX_DEPTH"]

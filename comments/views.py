@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,7 +8,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from articles.models import Article
-from comments import services
+from comments import pending, services
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.moderation import policy
@@ -81,17 +80,14 @@ class PostCommentView(View):
         if not form.is_valid():
             replying_to = form.cleaned_data.get("parent")
             return self.refuse("comments/form_errors.html", 400, form=form, replying_to=replying_to)
-        comment = services.submit(form.comment)
-        if comment.status == Comment.Status.APPROVED:
-            messages.success(request, "Thank you. Your comment is published.")
-            return HttpResponseRedirect(comment.get_absolute_url())
-        # Spam is held like any other comment; telling its author would teach them.
-        messages.success(
-            request,
-            "Thank you. Your comment awaits moderation and will appear once a moderator "
-            "approves it.",
-        )
-        return HttpResponseRedirect(self.article.get_absolute_url() + "#comments")
+        # The same words sent again (a double click, a reload) were received the first time.
+        comment = form.duplicate or services.submit(form.comment)
+        # The reader lands on their comment: published in the thread, or, while it waits,
+        # shown to them alone in its place (comments/pending.py) and marked as waiting.
+        response = HttpResponseRedirect(comment.get_absolute_url())
+        if comment.status != Comment.Status.APPROVED:
+            pending.remember(request, response, comment)
+        return response
 
     def refuse(self, template, status, **context):
         return render(self.request, template, {"article": self.article, **context}, status=status)

@@ -160,6 +160,7 @@ def restore(revision, user):
     """
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=revision.article_id)
+        services.changing([article.pk])
         ensure_baseline(article.pk)
         fields = [name for name in TRACKED_FIELDS if name != "tags"]
         if not user.has_perm("articles.publish_article"):
@@ -183,7 +184,6 @@ def restore(revision, user):
         article.save()
         article.tags.set(data.get("tags", []))
         new = record(article, user, note=f"Restored the revision of {_when(revision)}")
-        services.purge_public_caches()
     return new
 
 

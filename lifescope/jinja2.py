@@ -20,6 +20,7 @@ from jinja2 import Environment
 from markupsafe import Markup
 
 from lifescope.addresses import static_url, url
+from lifescope.page_cache import fill
 
 # Apps whose `register(environment)` adds their template helpers.
 HELPER_MODULES = ("articles.jinja", "comments.jinja")
@@ -39,6 +40,7 @@ def environment(**options):
         querystring=querystring,
         current_year=current_year,
         time_tag=time_tag,
+        fill=fill,
     )
     env.filters.update(
         date=date,

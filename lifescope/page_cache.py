@@ -1,95 +1,102 @@
-"""Whole-page cache for the pages every reader shares: front, article, section, tag, popular.
+"""Whole pages that every reader shares, kept in the cache and retired by what changed.
 
-One "generation" names the current state of everything readers can see. Page keys include it,
-so `bump()` (called by `articles.services.purge_public_caches` after every editorial change,
-comment moderation and popular-box refresh) retires every cached page at once: the article, its
-section, its tags, the front page and every other page, since each shows the popular box and
-the section links anyway. Old pages are never deleted one by one; they expire on their own.
+**Names.** A view names the things its page shows: `depends_on(request, "article:12")`; the
+front page is "front", listings "section:3", "tag:5", "author:2", "archive:2026-12" (the
+app that owns a thing says which names a change of it touches: `articles.services`). After a
+change commits, `retire(names)` stamps each name with the time; a cached page is served only
+while none of its names was stamped since its rendering began, so one change retires exactly
+the pages that show it and no other. (A stamp within SKEW_SECONDS of the rendering counts as
+later, for clocks of different hosts that disagree a little.) Every page also depends on
+"site", retired by what every page shows (the section links) and by bulk changes.
 
-The generation also carries the time of the next scheduled publication. The first request
-after that moment starts a new generation, so a scheduled article appears on time; pages live
-at most PAGE_CACHE["SECONDS"] besides, for what no event announces (comments closing by age).
+**Time.** A page lives PAGE_CACHE["SECONDS"] at most, or less when its view says when it stops
+being true (`expires_at`): a listing expires when the next story it would list is scheduled to
+come out, so scheduled articles appear on time with no process to run.
 
-Only anonymous readers without our cookies are served from the cache: a session cookie (staff,
-a logged-in reader) or a pending flash message means a page of one's own, never stored. A
-response that sets a cookie, is marked private or no-store (previews), or varies on anything
-but Cookie is never stored either. The comment form on a cached page carries no CSRF token:
-see `comments.views.PostCommentView` for why anonymous posting does without one.
+**Fills.** Parts that change on their own clock or differ per reader (the popular box, a
+reader's own pending comments) are placeholders in the stored page, `<!--fill:NAME:ARG-->`,
+written by the template helper `fill()`. Every HTML response passes through `fill_response`,
+from the cache or not, where each placeholder becomes what the provider named in
+PAGE_CACHE["FILLS"] returns for this request: `provider(request, arg) -> str`. A provider that
+fills in something of the reader's own makes the response private.
 
-Sits under the view counter and above everything else, so a hit is one cache read and costs
-no security, CSP or session middleware: their headers (the CSP nonce with the body that uses
-it) are stored with the page. The scheme and host are part of the key, so a plain-HTTP request
-never gets the HTTPS page (SecurityMiddleware's redirect is a 301, which is not stored).
+**Who gets cached pages.** Anonymous readers without our cookies: a session cookie (staff, a
+signed-in reader) or a pending flash message means a page of one's own, never stored. A response
+that sets a cookie, is marked private or no-store (previews), or varies on anything but Cookie
+is never stored either. Any query parameter but those in PAGE_CACHE["QUERY_PARAMETERS"]
+(utm_source …) is served fresh, so nobody can fill the cache with variants.
+
+Sits under the view counter and above everything else, so a hit costs one cache read for the
+page and one for its names' stamps, and no security, CSP or session middleware: their headers
+(the CSP nonce with the body that uses it) are stored with the page. The scheme and host are
+part of the key, so a plain-HTTP request never gets the HTTPS page.
 """
 
 import hashlib
+import re
 import time
-import uuid
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
+from django.db import transaction
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
-from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.module_loading import import_string
+from markupsafe import Markup
 
-GENERATION_KEY = "pagecache:generation"
-SCHEDULE_LOCK_KEY = "pagecache:schedule-lock"
 HEADER = "X-Page-Cache"
-# Set when this process found the cache failing. A bump made meanwhile may not have reached
-# Redis, and a Redis that was cut off rather than restarted comes back holding the pages of the
-# old generation; so the first request that finds the cache again starts a new one.
-_missed_bumps = False
+SITE = "site"
+STAMP_PREFIX = "pagecache:retired:"
+FILL = re.compile(rb"<!--fill:([a-z-]+):([\w.-]*)-->")
 
 
 def config():
     return settings.PAGE_CACHE
 
 
-def bump():
-    """Starts a new generation: every page is rendered afresh on its next request."""
-    global _missed_bumps
-    state = _new_state()
-    cache.set(GENERATION_KEY, state, timeout=None)
-    if cache.get(GENERATION_KEY) != state:
-        _missed_bumps = True
-    return state
+def depends_on(request, *names):
+    """Says that the page this request renders shows the things `names` name."""
+    request.page_names = getattr(request, "page_names", frozenset()).union(names)
 
 
-def _new_state():
-    from articles.models import Article
-
-    upcoming = (
-        Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
-        .first()
-    )
-    return {"token": uuid.uuid4().hex[:12], "next_publish": upcoming and upcoming.timestamp()}
+def expires_at(request, when):
+    """Says that the page this request renders stops being true at `when` (an aware datetime)."""
+    current = getattr(request, "page_expires_at", None)
+    request.page_expires_at = when if current is None else min(current, when)
 
 
-def current_generation():
-    """The generation's token, or None when the page must be rendered without the cache."""
-    global _missed_bumps
-    state = cache.get(GENERATION_KEY)
-    if state is None:
-        cache.add(GENERATION_KEY, _new_state(), timeout=None)
-        state = cache.get(GENERATION_KEY)
-        if state is None:  # the cache is failing (Redis away): serve every page fresh
-            _missed_bumps = True
-            return None
-    if _missed_bumps:
-        _missed_bumps = False
-        return bump()["token"]
-    if state["next_publish"] and time.time() >= state["next_publish"]:
-        # A scheduled article is out. One process starts the new generation; the others render
-        # fresh pages for the second it takes rather than serve the old ones.
-        if not cache.add(SCHEDULE_LOCK_KEY, 1, timeout=5):
-            return None
-        state = bump()
-        cache.delete(SCHEDULE_LOCK_KEY)
-    return state["token"]
+def retire(names):
+    """Retires every page that shows one of `names`, once the current transaction commits."""
+    names = frozenset(names)
+    if names:
+        transaction.on_commit(lambda: _stamp(names))
+
+
+_unstamped = set()  # names this process could not stamp yet
+
+
+def _stamp(names):
+    stamps = {STAMP_PREFIX + name: time.time() for name in names}
+    # A stamp must outlive every page rendered before it; pages live SECONDS at most.
+    cache.set_many(stamps, timeout=config()["SECONDS"] + 60)
+    if cache.get_many(list(stamps)).keys() == stamps.keys():
+        _unstamped.difference_update(names)
+    else:
+        _unstamped.update(names)
+
+
+def stamp_missed():
+    """Writes the stamps this process could not write while the cache was unreachable."""
+    if _unstamped:
+        _stamp(frozenset(_unstamped))
+
+
+def fill(name, arg=""):
+    """The placeholder that `fill_response` replaces with provider `name`'s part for `arg`."""
+    return Markup(f"<!--fill:{name}:{arg}-->")
 
 
 class PageCacheMiddleware:
@@ -98,21 +105,39 @@ class PageCacheMiddleware:
         self.cookie_names = {settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name}
 
     def __call__(self, request):
+        stamp_missed()
         key = self.page_key(request)
-        if key is None:
-            return self.get_response(request)
-        cached = cache.get(key)
-        if cached is not None:
-            status, headers, content = cached
-            response = HttpResponse(content, status=status, headers=headers)
-            response[HEADER] = "hit"
-            return response
+        if key is not None:
+            started = time.time()
+            stored = cache.get(key)
+            if stored is not None and self.current(stored):
+                _, _, status, headers, parts = stored
+                response = HttpResponse(status=status, headers=headers)
+                response[HEADER] = "hit"
+                return fill_response(request, response, parts)
         response = self.get_response(request)
-        if self.storable(response):
+        if key is not None and self.storable(response):
+            parts = split(response.content)
+            names = (SITE, *sorted(getattr(request, "page_names", ())))
             headers = [(k, v) for k, v in response.items() if k != HEADER]
-            cache.set(key, (response.status_code, headers, response.content), config()["SECONDS"])
+            seconds = self.lifetime(request)
+            if seconds > 0:
+                cache.set(key, (started, names, response.status_code, headers, parts), seconds)
             response[HEADER] = "miss"
-        return response
+            return fill_response(request, response, parts)
+        return fill_response(request, response)
+
+    def current(self, stored):
+        """Whether no name of a stored page was retired since its rendering began."""
+        rendered_at, names = stored[0], stored[1]
+        stamps = cache.get_many([STAMP_PREFIX + name for name in names])
+        since = rendered_at - config()["CLOCK_SKEW_SECONDS"]
+        return all(stamp < since for stamp in stamps.values())
+
+    def lifetime(self, request):
+        seconds = config()["SECONDS"]
+        until = getattr(request, "page_expires_at", None)
+        return seconds if until is None else min(seconds, int(until.timestamp() - time.time()))
 
     def page_key(self, request):
         """The cache key of this request's page, or None when it must not come from the cache."""
@@ -121,7 +146,6 @@ class PageCacheMiddleware:
         if self.cookie_names.intersection(request.COOKIES) or "HTTP_AUTHORIZATION" in request.META:
             return None
         if set(request.GET) - set(config()["QUERY_PARAMETERS"]):
-            # utm_* and the like: served fresh, so nobody can fill the cache with variants.
             return None
         try:
             match = resolve(request.path_info)
@@ -130,10 +154,7 @@ class PageCacheMiddleware:
             return None
         if f"{match.namespace}:{match.url_name}" not in config()["VIEWS"]:
             return None
-        generation = current_generation()
-        if generation is None:
-            return None
-        return f"pagecache:page:{generation}:{hashlib.md5(url.encode()).hexdigest()}"
+        return f"pagecache:page:{hashlib.md5(url.encode()).hexdigest()}"
 
     def storable(self, response):
         if response.status_code != 200 or response.streaming or response.cookies:
@@ -143,3 +164,43 @@ class PageCacheMiddleware:
             return False
         vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
         return vary <= {"cookie"}
+
+
+def split(content):
+    """A page's bytes as parts: bytes as they are, and (provider, arg) for each placeholder."""
+    parts = FILL.split(content)
+    if len(parts) == 1:
+        return parts
+    # re.split gives text, name, arg, text, name, arg …, text.
+    return [
+        part if n % 3 == 0 else (part.decode(), parts[n + 1].decode())
+        for n, part in enumerate(parts)
+        if n % 3 != 2
+    ]
+
+
+def fill_response(request, response, parts=None):
+    """Fills the placeholders of an HTML response for this request (see the module docstring)."""
+    if parts is None:
+        if response.streaming or b"<!--fill:" not in response.content:
+            return response
+        parts = split(response.content)
+    if len(parts) == 1:
+        response.content = parts[0]
+        return response
+    own = False
+    filled = []
+    for part in parts:
+        if isinstance(part, bytes):
+            filled.append(part)
+            continue
+        provider = import_string(config()["FILLS"][part[0]])
+        text = provider(request, part[1])
+        own = own or (bool(text) and getattr(provider, "per_reader", False))
+        filled.append(text.encode())
+    response.content = b"".join(filled)
+    if response.has_header("Content-Length"):
+        response["Content-Length"] = str(len(response.content))
+    if own:
+        patch_cache_control(response, private=True)
+    return response

@@ -1,12 +1,8 @@
 """A paginator that never counts a whole table: listings stop at MAX_PAGES pages."""
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
-
-from lifescope import page_cache
 
 # 100 pages of ten, as search: a reader who wants older stories than a listing's thousand
 # newest goes by month in the archive, which the last page links to. The cap also bounds each
@@ -22,18 +18,11 @@ class CappedPaginator(Paginator):
 
     `counted`, when given, holds the same rows as the listing found another way, for a
     listing whose cheapest count is not its own query's (the tag page: articles.views).
-
-    `count_key`, when given, names the listing: its count is then kept for the page-cache
-    generation (lifescope/page_cache.py), which every change readers can see retires, so a
-    reader paging through a tag or a section counts it once rather than on every page.
     """
 
-    def __init__(
-        self, object_list, per_page, *args, counted=None, count_key=None, uncapped=False, **kwargs
-    ):
+    def __init__(self, object_list, per_page, *args, counted=None, uncapped=False, **kwargs):
         super().__init__(object_list, per_page, *args, **kwargs)
         self.counted = counted
-        self.count_key = count_key
         self.uncapped = uncapped
 
     @cached_property
@@ -51,13 +40,6 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _found(self):
-        generation = self.count_key and page_cache.current_generation()
-        if not generation:
-            return self._count_rows()
-        key = f"listing-count:{generation}:{self.count_key}"
-        return cache.get_or_set(key, self._count_rows, timeout=settings.PAGE_CACHE["SECONDS"])
-
-    def _count_rows(self):
         rows = self.object_list if self.counted is None else self.counted
         if not isinstance(rows, QuerySet):
             return len(rows)

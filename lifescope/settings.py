@@ -154,24 +154,39 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "lifescope",
+            # Pages (~40 KB each), their names' stamps and the boxes: Django's 300 would make
+            # pages push each other out; this bounds a worker's cache near 40 MB.
+            "OPTIONS": {"MAX_ENTRIES": 1000},
         }
     }
 
 # --- Page cache -----------------------------------------------------------------------------
-# See lifescope/page_cache.py: pages are keyed by a generation that every change readers can see
-# bumps, so this is only the limit for what no event announces.
+# lifescope/page_cache.py: pages are retired by the names of what they show, so this is only the
+# limit for what no event announces (related stories, comments closing with age).
 PAGE_CACHE = {
     "ENABLED": env_bool("LIFESCOPE_PAGE_CACHE", True),
     "SECONDS": env_int("LIFESCOPE_PAGE_CACHE_SECONDS", 60),
+    # How far the clocks of the hosts may disagree: a change retires the pages rendered up to
+    # this long before it, as well as all those before.
+    "CLOCK_SKEW_SECONDS": 1.0,
     "VIEWS": {
         "articles:front_page",
         "articles:detail",
         "articles:section",
         "articles:tag",
+        "articles:author",
+        "articles:archive",
+        "articles:archive_year",
+        "articles:archive_month",
         "analytics:popular",
     },
     # Any other query parameter (utm_source …) is served fresh, so variants cannot fill the cache.
     "QUERY_PARAMETERS": {"page", "window"},
+    # What the placeholders of a page are filled with as it is served: provider(request, arg).
+    "FILLS": {
+        "popular": "analytics.rankings.popular_box",
+        "pending-comments": "comments.pending.own_pending_comments",
+    },
 }
 
 # --- Sessions -------------------------------------------------------------------------------
@@ -319,23 +334,25 @@ COMMENTS = {
 }
 
 # --- Analytics ------------------------------------------------------------------------------
+# The path of a view is described once, in analytics/counting.py.
 ANALYTICS = {
     # Off makes the view counter a no-op; the benchmark compares both.
     "COUNT_VIEWS": env_bool("LIFESCOPE_COUNT_VIEWS", True),
-    # A visitor re-reading an article within this many seconds counts once.
+    # A visitor's read counts unless one of theirs of the same article was counted this close.
     "DEDUPE_SECONDS": env_int("LIFESCOPE_VIEW_DEDUPE_SECONDS", 30 * 60),
-    # Each process appends its views to a file of its own in BUFFER_DIR (analytics/filebuffer.py):
-    # no round trip, and it survives a killed worker. With Redis, a flush a moment later sends
-    # them there, deduped across processes and hosts by visitor keys; without it, to the
-    # database, deduped by unique sighting rows in fixed windows of DEDUPE_SECONDS.
-    "BUFFER_IN_REDIS": bool(REDIS_URL),
-    "BUFFER_DIR": VAR_DIR / "views",
-    # Buffered views reach the database at most this often, flushed after a response by the
-    # process serving it (analytics/scheduling.py), so rankings and admin figures lag by about
-    # this much. 0 leaves flushing to `manage.py flush_views` alone (e.g. from cron).
+    # Each process appends its views to a file of its own here (analytics/viewlog.py); one
+    # folder per host, never shared between hosts.
+    "LOG_DIR": VAR_DIR / "views",
+    # The logs reach the database at most this often, flushed after a response by the process
+    # serving it, so rankings and admin figures lag by about this much. 0 leaves flushing to
+    # `manage.py flush_views` alone (e.g. from cron).
     "FLUSH_SECONDS": env_int("LIFESCOPE_VIEW_FLUSH_SECONDS", 1),
-    # Rankings are served from the cache and recomputed at most this often.
+    # Rankings (and the popular box) are served from the cache and recomputed at most this often.
     "RANKING_CACHE_SECONDS": 60,
+    # The window the "Popular posts" box ranks by and /popular/ opens on: 24h, 7d, 30d, all,
+    # trending.
+    "POPULAR_WINDOW": env_str("LIFESCOPE_POPULAR_WINDOW", "7d"),
+    "POPULAR_BOX_SIZE": 5,
     "TRENDING_HALF_LIFE_DAYS": 2,
     "POPULAR_PAGE_SIZE": 20,
 }
@@ -349,7 +366,7 @@ DISCOVERY = {
     # None picks the database's own full-text search; "like" forces the portable fallback.
     "SEARCH_BACKEND": None,
     "RELATED_COUNT": 4,
-    "RELATED_CACHE_SECONDS": 300,
+    "RELATED_CACHE_SECONDS": 60,
     # Static file shown as the publisher's logo in structured data.
     "PUBLISHER_LOGO": "favicon.svg",
     # The site's account for Twitter/X cards, e.g. "@lifescopenews"; empty leaves it out.
@@ -400,7 +417,6 @@ EDITORIAL = {
 LIFESCOPE = {
     "SITE_NAME": "Lifescope News",
     "ARTICLES_PER_PAGE": env_int("LIFESCOPE_ARTICLES_PER_PAGE", 10),
-    "POPULAR_POSTS_COUNT": 5,
     # How long the sidebar boxes may be stale; edits in the admin purge them at once.
     "SIDEBAR_CACHE_SECONDS": 60,
     "HERO_IMAGE_MAX_BYTES": 15 * 1024 * 1024,

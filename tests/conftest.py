@@ -5,7 +5,6 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from analytics.recent import recent_reads
 from lifescope import page_cache
 from tests.factories import EditorFactory, ModeratorFactory
 
@@ -13,18 +12,11 @@ from tests.factories import EditorFactory, ModeratorFactory
 @pytest.fixture(autouse=True)
 def isolated_media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    # Buffered views and the readers seen stay with their test; views reach the database
-    # only when a test flushes.
-    settings.ANALYTICS = {
-        **settings.ANALYTICS,
-        "BUFFER_DIR": tmp_path / "views",
-        "FLUSH_SECONDS": 0,
-    }
+    # Logged views stay with their test; they reach the database only when a test flushes.
+    settings.ANALYTICS = {**settings.ANALYTICS, "LOG_DIR": tmp_path / "views", "FLUSH_SECONDS": 0}
     cache.clear()
-    recent_reads.clear()
     yield
     cache.clear()
-    recent_reads.clear()
 
 
 @pytest.fixture
@@ -83,6 +75,5 @@ def redis_unreachable(settings, db):
     outage.begin()
     yield outage
     outage.end()
-    # The first request after an outage starts a new page-cache generation (one query): made
-    # here, so that no later test pays for this one's outage.
-    page_cache.current_generation()
+    # What this test could not retire while Redis was away is retired now, not in a later test.
+    page_cache.stamp_missed()

@@ -1,7 +1,14 @@
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from analytics import rankings
+from articles.models import Article
 from tests.factories import (
+    ArticleDailyViewsFactory,
     ArticleFactory,
+    ArticleHourlyViewsFactory,
     ArticleWithImageFactory,
     DraftArticleFactory,
     ScheduledArticleFactory,
@@ -10,7 +17,7 @@ from tests.factories import (
     UserFactory,
     hours_ago,
 )
-from tests.reading import card_titles, lead_title
+from tests.reading import card_titles, lead_title, page, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -220,17 +227,44 @@ def test_accounts_without_published_work_have_no_public_page(client):
     assert client.get("/authors/nobody/").status_code == 404
 
 
-def test_popular_box_ranks_by_views_and_skips_unpublished(client):
-    ArticleFactory(title="Quiet story", view_count=3)
-    ArticleFactory(title="Most read", view_count=900)
-    ArticleFactory(title="Second most read", view_count=400)
-    DraftArticleFactory(title="Hidden hit", view_count=10_000)
+def test_the_popular_box_ranks_the_last_7_days_and_skips_unpublished(client):
+    """The box on every page ranks by the same window that /popular/ opens on, names it and
+    links there: an old story read long ago does not lead it."""
+    today = timezone.localdate()
+    for title, views in [("Quiet story", 3), ("Most read", 900), ("Second most read", 400)]:
+        ArticleDailyViewsFactory(article=ArticleFactory(title=title), views=views)
+    house_note = ArticleFactory(
+        title="House note", published_at=timezone.now() - timedelta(days=40)
+    )
+    ArticleDailyViewsFactory(article=house_note, day=today - timedelta(days=39), views=10_000)
+    ArticleDailyViewsFactory(article=DraftArticleFactory(title="Hidden hit"), views=10_000)
 
-    content = client.get("/").content.decode()
-    box = content[content.index("Popular posts from this blog") :]
+    front = client.get("/")
 
-    assert "Hidden hit" not in box
-    assert box.index("Most read") < box.index("Second most read") < box.index("Quiet story")
+    box = page(front).find("section", class_="popular-posts")
+    assert texts(front, class_="popular-posts__item") == [
+        "Most read",
+        "Second most read",
+        "Quiet story",
+    ]
+    assert "The most read in the last 7 days" in box.text
+    assert box.find("a", class_=None, href="/popular/").text.startswith("More popular stories")
+    popular = client.get("/popular/")
+    assert texts(popular, "a", **{"aria-current": "page"}) == ["7 days"]
+    assert texts(popular, class_="card__title")[:3] == texts(front, class_="popular-posts__item")
+
+
+@pytest.mark.parametrize("window", ["24h", "30d", "all", "trending"])
+def test_one_setting_chooses_the_window_of_the_box_and_of_popular(client, settings, window):
+    settings.ANALYTICS = {**settings.ANALYTICS, "POPULAR_WINDOW": window}
+    ArticleDailyViewsFactory(article=ArticleFactory(title="Read story", view_count=5), views=5)
+    ArticleHourlyViewsFactory(article=Article.objects.get(title="Read story"), views=5)
+
+    box = page(client.get("/")).find("section", class_="popular-posts")
+    popular = client.get("/popular/")
+
+    assert rankings.WINDOW_PHRASES[window] in box.text
+    assert texts(popular, "a", **{"aria-current": "page"}) == [rankings.WINDOWS[window]]
 
 
 def test_section_navigation_is_on_every_page(client):

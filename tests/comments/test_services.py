@@ -3,10 +3,8 @@
 import pytest
 from django.contrib.auth.models import Permission
 from django.core import mail
-from django.core.cache import cache
 from django.utils import timezone
 
-from articles import sidebars
 from comments import services
 from comments.models import Comment
 from tests.factories import (
@@ -94,16 +92,6 @@ def test_deleting_a_comment_takes_its_approved_replies_off_the_count():
     assert deleted == 4
     assert list(Comment.objects.all()) == [keeper]
     assert count_of(article) == 1
-
-
-def test_moderation_purges_the_public_caches(django_capture_on_commit_callbacks):
-    comment = CommentFactory()
-    cache.set(sidebars.POPULAR_BOX_KEY, ["stale"])
-
-    with django_capture_on_commit_callbacks(execute=True):
-        services.approve(only(comment))
-
-    assert cache.get(sidebars.POPULAR_BOX_KEY) is None
 
 
 def test_a_waiting_comment_mails_every_moderator_and_nobody_else(

@@ -199,12 +199,12 @@ def test_the_page_serves_a_picture_with_srcsets_sizes_and_dimensions(client, art
 
 
 def test_cards_below_the_fold_load_lazily(client, article_with_hero):
-    for _ in range(4):
+    for _ in range(6):
         article_with_hero(jpeg_upload(size=(1000, 600)))
 
     page = client.get("/").content.decode()
 
-    assert page.count("<picture>") == 4
+    assert page.count("<picture>") == 6
     assert page.count('loading="lazy"') >= 2
     assert 'sizes="(min-width: 40rem) 12rem, 100vw"' in page
 

@@ -12,7 +12,7 @@ from lifescope import renditions
 from lifescope.images import jpeg_without_metadata
 from tests.editorial.conftest import change_form, change_url, jpeg_upload
 from tests.editorial.test_renditions import gps_exif
-from tests.factories import ArticleFactory
+from tests.factories import ArticleDailyViewsFactory, ArticleFactory
 from tests.reading import page
 
 pytestmark = pytest.mark.django_db
@@ -267,9 +267,9 @@ def test_the_popular_box_shows_a_small_rendition_not_the_original(
     client, django_capture_on_commit_callbacks
 ):
     article = new_article(jpeg_upload(size=(2400, 1600)))
-    article.view_count = 10
     with django_capture_on_commit_callbacks(execute=True):
         article.save()
+    ArticleDailyViewsFactory(article=article, views=10)
     article.refresh_from_db()
     smallest_jpeg = min(
         (item for item in article.hero_renditions["items"] if item["format"] == "jpeg"),

@@ -8,7 +8,12 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from articles.models import Article
-from tests.factories import ArticleFactory, ScheduledArticleFactory, SectionFactory
+from tests.factories import (
+    ArticleDailyViewsFactory,
+    ArticleFactory,
+    ScheduledArticleFactory,
+    SectionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -16,14 +21,17 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def scheduled():
     section = SectionFactory(slug="world")
-    ArticleFactory(section=section, tags=["Budget"], view_count=1)
-    return ScheduledArticleFactory(
+    ArticleDailyViewsFactory(article=ArticleFactory(section=section, tags=["Budget"]), views=1)
+    article = ScheduledArticleFactory(
         title="Budget day special",
         section=section,
         tags=["Budget"],
-        view_count=900,
         published_at=timezone.now() + timedelta(hours=3),
     )
+    # Read the moment it is out (views of its first day; none can come before).
+    day = timezone.localdate(article.published_at)
+    ArticleDailyViewsFactory(article=article, day=day, views=900)
+    return article
 
 
 def visible_everywhere(client, article):

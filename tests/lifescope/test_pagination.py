@@ -6,10 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from articles import services
-from articles.models import Article
 from lifescope import pagination
-from tests.factories import ArticleFactory, DraftArticleFactory, SectionFactory
+from tests.factories import ArticleFactory, SectionFactory
 from tests.reading import card_titles, page, texts
 
 pytestmark = pytest.mark.django_db
@@ -69,26 +67,6 @@ def count_queries_of(client, url):
         response = client.get(url)
     assert response.status_code == 200
     return response, sum("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
-
-
-def test_a_listing_is_counted_once_until_readers_can_see_a_change(
-    client, django_capture_on_commit_callbacks
-):
-    for article in ArticleFactory.create_batch(20):
-        article.tags.add("weather")
-    draft = DraftArticleFactory()
-    draft.tags.add("weather")
-
-    first, counted = count_queries_of(client, "/tags/weather/")
-    assert counted == 1 and texts(first, class_="pagination__current") == ["Page 1 of 2"]
-    second, counted = count_queries_of(client, "/tags/weather/?page=2")
-    assert counted == 0 and texts(second, class_="pagination__current") == ["Page 2 of 2"]
-
-    with django_capture_on_commit_callbacks(execute=True):
-        services.publish(Article.objects.filter(pk=draft.pk))
-
-    later, counted = count_queries_of(client, "/tags/weather/?page=2")
-    assert counted == 1 and texts(later, class_="pagination__current") == ["Page 2 of 3"]
 
 
 def test_a_month_of_the_archive_lists_every_story_past_the_cap(client, two_pages_at_most):

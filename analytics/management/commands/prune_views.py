@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from analytics import services
+from analytics import pruning
 
 
 class Command(BaseCommand):
@@ -14,12 +14,12 @@ class Command(BaseCommand):
             "--keep-days",
             type=int,
             default=400,
-            help=f"Days of daily detail to keep (at least {services.MIN_DAILY_DAYS}).",
+            help=f"Days of daily detail to keep (at least {pruning.MIN_DAILY_DAYS}).",
         )
 
     def handle(self, *args, keep_days, **options):
         try:
-            removed = services.prune_views(keep_days)
+            removed = pruning.prune_views(keep_days)
         except ValueError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(f"Rolled up old daily rows: {removed} row(s) fewer.")

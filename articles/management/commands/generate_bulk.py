@@ -78,7 +78,7 @@ class Command(BaseCommand):
         self.timed("comments", lambda: self.make_comments(ids))
         rows = self.timed("daily view rows", lambda: self.make_views(ids))
         self.timed("planner statistics and vacuum", self.analyze)
-        services.purge_public_caches()
+        services.everything_changed()
         self.stdout.write(
             f"Done in {time.perf_counter() - started:.0f} s: {articles:,} articles, "
             f"{comments:,} comments, {views:,} views in {rows:,} daily rows."

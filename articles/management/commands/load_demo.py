@@ -49,7 +49,7 @@ class Command(BaseCommand):
                 for story in stories.STORIES + stories.UNPUBLISHED_STORIES
             ]
             demo_loaded.send(sender=self.__class__, articles=created, accounts=accounts)
-            services.purge_public_caches()
+            services.everything_changed()
         published = len(stories.STORIES)
         self.stdout.write(self.style.SUCCESS(f"Loaded {published} demo stories."))
         self._print_accounts()

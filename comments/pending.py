@@ -1,0 +1,69 @@
+"""A reader's own comments that await moderation, shown to them alone where they will appear.
+
+Posting a comment sends the reader back to it (`article#comment-<id>`) with a signed cookie that
+remembers the comments they posted from this browser. The article page, the same cached page
+for everyone, holds a placeholder under its comments (lifescope/page_cache.py); as the page is
+served, `own_pending_comments` fills it with those of the reader's comments on the article that
+still wait, each marked as awaiting moderation, and the response becomes private. Nobody else,
+and no cache, ever sees them. Comments held as spam look the same to their author: telling them
+would teach them.
+"""
+
+from django.conf import settings
+from django.core import signing
+from django.template import engines
+
+from comments.models import Comment
+
+COOKIE = "lifescope_comments"
+SALT = "comments.pending"
+# The newest this many comments are remembered, for this long.
+REMEMBERED = 20
+MAX_AGE = 30 * 24 * 60 * 60
+WAITING = (Comment.Status.PENDING, Comment.Status.SPAM)
+
+
+def remember(request, response, comment):
+    """Adds `comment` to the comments this browser remembers having posted."""
+    ids = [pk for pk in remembered(request) if pk != comment.pk][-(REMEMBERED - 1) :]
+    response.set_cookie(
+        COOKIE,
+        signing.dumps([*ids, comment.pk], salt=SALT, compress=True),
+        max_age=MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def remembered(request):
+    """The ids of the comments this browser posted, from its signed cookie (none if forged)."""
+    value = request.COOKIES.get(COOKIE)
+    if not value:
+        return []
+    try:
+        ids = signing.loads(value, salt=SALT, max_age=MAX_AGE)
+    except signing.BadSignature:
+        return []
+    if not isinstance(ids, list):
+        return []
+    return [pk for pk in ids if isinstance(pk, int)]
+
+
+def own_pending_comments(request, article_id):
+    """The page-cache fill "pending-comments": this reader's waiting comments on the article."""
+    ids = remembered(request)
+    if not ids or not article_id.isdigit():
+        return ""
+    comments = list(
+        Comment.objects.filter(pk__in=ids, article_id=int(article_id), status__in=WAITING)
+        .select_related("parent")
+        .order_by("created", "id")
+    )
+    if not comments:
+        return ""
+    template = engines["jinja2"].get_template("comments/includes/pending.html")
+    return template.render({"comments": comments})
+
+
+own_pending_comments.per_reader = True

@@ -1,8 +1,13 @@
-"""The article admin, extended with the editor, revisions, preview links and optimistic locking.
+"""The one Article admin, composed in plain sight, and the parts this app adds to it.
 
-articles.admin knows nothing of this app: whichever article admin is registered when this module
-loads (articles', or another app's subclass of it listed earlier in INSTALLED_APPS) is replaced
-by a subclass of itself, so each app adds its part and articles works without editorial.
+    ArticleAdmin = EditorMixin + RevisionsMixin      (this app)
+                 + ReadershipMixin                   (analytics: the readership chart)
+                 + articles.admin.ArticleAdmin       (the list, the form, the publish actions)
+
+It is declared here, not in articles, because imports between apps go one way
+(editorial -> analytics -> articles) and this is the app that may import the others. Nothing is
+unregistered or replaced: what runs is what this class says, whatever the order of
+INSTALLED_APPS.
 """
 
 from django.contrib import admin, messages
@@ -12,18 +17,17 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from js_asset import Media
 
-import articles.admin  # noqa: F401 - registers the article admin this module extends
+import articles.admin
+from analytics.admin import ReadershipMixin
 from articles.models import Article
 from editorial import preview, revisions
 from editorial.forms import EditorialArticleForm
 from editorial.models import Revision
 
-RegisteredArticleAdmin = type(admin.site.get_model_admin(Article))
-admin.site.unregister(Article)
 
+class EditorMixin:
+    """The WYSIWYG body, the correction, the version the form was loaded at, preview links."""
 
-@admin.register(Article)
-class EditorialArticleAdmin(RegisteredArticleAdmin):
     form = EditorialArticleForm
 
     def get_fieldsets(self, request, obj=None):
@@ -35,6 +39,25 @@ class EditorialArticleAdmin(RegisteredArticleAdmin):
         after = names.index("Publication") + 1 if "Publication" in names else len(fieldsets)
         fieldsets.insert(after, ("Correction", {"fields": ["correction"]}))
         return fieldsets
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The editor's modules load through an import map: an inline script that the site's
+        # Content-Security-Policy runs only with this request's nonce.
+        nonce = getattr(request, "csp_nonce", "")
+        context["media"] = Media.from_media(context["media"], nonce=nonce)
+        if (
+            obj is not None
+            and request.user.has_perm("articles.preview_article")
+            and not obj.is_public
+        ):
+            context["share_preview_url"] = request.build_absolute_uri(preview.preview_url(obj))
+            context["share_preview_hours"] = preview.expires_in_hours()
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class RevisionsMixin:
+    """A revision for every save, stale saves refused, and the history, compare and restore
+    pages (editorial.revisions does the work)."""
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -77,18 +100,11 @@ class EditorialArticleAdmin(RegisteredArticleAdmin):
         revisions.record(form.instance, request.user)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        # The editor's modules load through an import map: an inline script that the site's
-        # Content-Security-Policy runs only with this request's nonce.
-        nonce = getattr(request, "csp_nonce", "")
-        context["media"] = Media.from_media(context["media"], nonce=nonce)
         if obj is not None:
             context["can_view_revisions"] = request.user.has_perm("editorial.view_revision")
-            if request.user.has_perm("articles.preview_article") and not obj.is_public:
-                context["share_preview_url"] = request.build_absolute_uri(preview.preview_url(obj))
-                context["share_preview_hours"] = preview.expires_in_hours()
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    # --- Revisions ------------------------------------------------------------------------
+    # --- The pages ------------------------------------------------------------------------
     def _article_for(self, request, article_id, permission):
         if not (self.has_change_permission(request) and request.user.has_perm(permission)):
             raise PermissionDenied
@@ -172,3 +188,8 @@ class EditorialArticleAdmin(RegisteredArticleAdmin):
                 changes=revisions.diff(current, revision) if current else None,
             ),
         )
+
+
+@admin.register(Article)
+class ArticleAdmin(EditorMixin, RevisionsMixin, ReadershipMixin, articles.admin.ArticleAdmin):
+    """The Article admin: see the module docstring for who adds what."""

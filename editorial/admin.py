@@ -15,13 +15,14 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from js_asset import Media
 
 import articles.admin
 from analytics.admin import ReadershipMixin
 from articles.models import Article
 from editorial import preview, revisions
-from editorial.forms import EditorialArticleForm
+from editorial.forms import EditorialArticleForm, RestoreForm
 from editorial.models import Revision
 
 
@@ -163,30 +164,58 @@ class RevisionsMixin:
         )
 
     def restore_view(self, request, article_id, revision_id):
+        """Shows what a restore would change (GET), restores (POST)."""
         article = self._article_for(request, article_id, "editorial.restore_revision")
         revision = get_object_or_404(
             Revision.objects.select_related("author"), pk=revision_id, article=article
         )
+        plan = revisions.plan_restore(revision, request.user)
+        form, status, refusal = RestoreForm(plan), 200, ""
         if request.method == "POST":
-            revisions.restore(revision, request.user)
-            self.message_user(
-                request,
-                f"Restored the revision of {revision.created_at:%d %b %Y %H:%M}; "
-                "the version it replaced is kept in the history.",
-                messages.SUCCESS,
-            )
-            return redirect(reverse("admin:articles_article_change", args=[article.pk]))
-        current = article.revisions.first()
+            form = RestoreForm(plan, request.POST)
+            status = 400
+            if form.is_valid():
+                try:
+                    revisions.restore(
+                        revision,
+                        request.user,
+                        loaded_version=form.cleaned_data["loaded_version"],
+                        also=form.ticked(),
+                    )
+                except revisions.StaleArticle:
+                    # Confirmed against a version that is gone: show what restoring would
+                    # change now, to be confirmed again.
+                    who, when = revisions.latest_change(article)
+                    refusal = (
+                        f"{who} changed this article at "
+                        f"{timezone.localtime(when):%H:%M on %d %b %Y}, after you opened this "
+                        "page. Nothing was restored: check what restoring would change now, "
+                        "then confirm again."
+                    )
+                    plan = revisions.plan_restore(revision, request.user)
+                    form, status = RestoreForm(plan), 409
+                else:
+                    self.message_user(
+                        request,
+                        f"Restored the words of the revision of {revisions.saved_on(revision)}. "
+                        "The version they replaced is kept in the history.",
+                        messages.SUCCESS,
+                    )
+                    return redirect(reverse("admin:articles_article_change", args=[article.pk]))
         return TemplateResponse(
             request,
             "editorial/restore_confirm.html",
             self._context(
                 request,
-                article,
+                plan.article,
                 "Restore this revision?",
                 revision=revision,
-                changes=revisions.diff(current, revision) if current else None,
+                plan=plan,
+                changes=plan.changes,
+                form=form,
+                refusal=refusal,
             ),
+            status=status,
         )
 
 

@@ -289,7 +289,10 @@ def test_an_address_another_article_took_meanwhile_is_refused(client, story):
     assert Article.objects.get(pk=story["article"].pk).title == "Second words"
 
 
-@pytest.mark.parametrize("data", [{}, {"loaded_version": "x"}, {"loaded_version": "-1"}])
+@pytest.mark.parametrize(
+    "data",
+    [{}, {"loaded_version": "x"}, {"loaded_version": "-1"}, {"loaded_version": "9" * 30}],
+)
 def test_a_restore_without_the_version_it_was_confirmed_at_is_a_bad_request(client, story, data):
     response = client.post(restore_url(story["draft"]), data)
 

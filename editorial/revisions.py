@@ -1,4 +1,5 @@
-"""Keeping, comparing and restoring the versions of an article that editors saved.
+"""Keeping and restoring the versions of an article that editors saved (comparing them:
+editorial.diffs).
 
 A restore brings back the words (WORDS) and leaves everything else as it is: whether and when
 the article is published, its address and its correction change only for the fields the editor
@@ -7,19 +8,16 @@ correction readers were owed. The restore is itself a revision, so restoring the
 before it undoes it.
 """
 
-import difflib
-import posixpath
-import re
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from articles import services
-from articles.models import Article, Section
+from articles.models import Article
+from editorial import diffs
 from editorial.models import Revision
 
 # Everything an editor can change in the admin form, in the form's order.
@@ -41,9 +39,6 @@ HERO_FIELDS = ["hero_image", "hero_alt", "hero_caption", "hero_credit"]
 OPTIONAL = ["status", "published_at", "slug", "correction"]
 # Restoring these publishes or unpublishes, which only people allowed to publish may do.
 PUBLISHING_FIELDS = ["status", "published_at"]
-_TOKENS = re.compile(r"<[^>]*>|\s+|[^\s<]+")
-_WORDS = re.compile(r"\s+|\S+")
-_TAGS = re.compile(r",\s*|[^,]+")
 
 
 class StaleArticle(Exception):
@@ -123,142 +118,13 @@ def latest_change(article):
     return revision.author_name, revision.created_at
 
 
-@dataclass
-class FieldDiff:
-    name: str
-    label: str
-    # Paragraphs of (operation, text) pairs: "equal", "insert" or "delete"; shown escaped.
-    paragraphs: list
-    note: str = ""
-
-
 def diff(older, newer):
-    """What changed from revision `older` to `newer`, one FieldDiff per changed field.
-
-    Markup counts as words, so a change of formatting or of a link's address shows too.
-    """
-    diffs = []
-    for name in TRACKED_FIELDS:
-        before, after = older.snapshot.get(name), newer.snapshot.get(name)
-        if before != after:
-            segments = _segments(_display(name, before), _display(name, after), _TOKENS)
-            diffs.append(FieldDiff(name, _label(name), [segments]))
-    return diffs
-
-
-def text_diff(name, before, after):
-    """The change of field `name` as readers would notice it: the body as paragraphs of text."""
-    if name != "body":
-        tokens = _TAGS if name == "tags" else _WORDS
-        segments = _segments(_display(name, before), _display(name, after), tokens)
-        return FieldDiff(name, _label(name), [segments])
-    old, new = _paragraphs(before or ""), _paragraphs(after or "")
-    paragraphs = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            paragraphs += [[("equal", text)] for text in old[i1:i2]]
-            continue
-        # Paragraphs replaced one for one are compared word by word; the rest went or came.
-        paired = min(i2 - i1, j2 - j1)
-        for k in range(paired):
-            paragraphs.append(_segments(old[i1 + k], new[j1 + k], _WORDS))
-        paragraphs += [_marked("delete", text) for text in old[i1 + paired : i2]]
-        paragraphs += [_marked("insert", text) for text in new[j1 + paired : j2]]
-    note = "" if old != new else "The text is the same; only formatting or links differ."
-    return FieldDiff(name, _label(name), paragraphs, note)
-
-
-def _label(name):
-    return "tags" if name == "tags" else Article._meta.get_field(name).verbose_name
-
-
-def _display(name, value):
-    if name == "tags":
-        return ", ".join(value or [])
-    if name == "section" and value:
-        return Section.objects.filter(pk=value).values_list("name", flat=True).first() or "?"
-    if name == "author" and value:
-        user = Article._meta.get_field("author").related_model.objects.filter(pk=value).first()
-        return (user.get_full_name() or user.get_username()) if user else "?"
-    if name == "published_at" and value:
-        return dateformat.format(timezone.localtime(parse_datetime(value)), "j M Y, H:i T")
-    if name == "status" and value:
-        return Article.Status(value).label
-    if name == "hero_image" and value:
-        return posixpath.basename(value)
-    if value in (None, ""):
-        return ""
-    return str(value)
-
-
-def _segments(before, after, tokens):
-    """A word-level diff; with _TOKENS markup tags count as words, so formatting shows too."""
-    old, new = tokens.findall(before), tokens.findall(after)
-    segments = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-        if op in ("delete", "replace"):
-            segments += _marked("delete", "".join(old[i1:i2]))
-        if op in ("insert", "replace"):
-            segments += _marked("insert", "".join(new[j1:j2]))
-        if op == "equal":
-            segments.append(("equal", "".join(old[i1:i2])))
-    return segments
-
-
-def _marked(op, text):
-    """`text` as an insertion or deletion, with the spaces around it left unmarked."""
-    core = text.strip()
-    if not core:
-        return [("equal", text)] if op == "insert" else []
-    start = text.index(core)
-    pieces = [("equal", text[:start]), (op, core), ("equal", text[start + len(core) :])]
-    return [(kind, piece) for kind, piece in pieces if piece]
-
-
-class _TextOfHTML(HTMLParser):
-    """The paragraphs of text a reader sees in sanitised article HTML."""
-
-    BLOCKS = {
-        "p", "h2", "h3", "h4", "li", "blockquote", "figure", "figcaption", "pre", "hr", "br",
-        "table", "tr", "caption", "ul", "ol",
-    }  # fmt: skip
-
-    def __init__(self):
-        super().__init__()
-        self.paragraphs, self.current = [], []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.BLOCKS:
-            self.flush()
-        if tag == "li":
-            self.current.append("• ")
-        elif tag == "img":
-            alt = dict(attrs).get("alt")
-            self.current.append(f" [Image: {alt}] " if alt else " [Image] ")
-        elif tag in ("td", "th"):
-            self.current.append(" ")
-
-    def handle_endtag(self, tag):
-        if tag in self.BLOCKS:
-            self.flush()
-
-    def handle_data(self, data):
-        self.current.append(data)
-
-    def flush(self):
-        text = " ".join("".join(self.current).split())
-        if text and text != "•":
-            self.paragraphs.append(text)
-        self.current = []
-
-
-def _paragraphs(html):
-    parser = _TextOfHTML()
-    parser.feed(html)
-    parser.close()
-    parser.flush()
-    return parser.paragraphs
+    """What changed from revision `older` to `newer`, one FieldDiff per changed field, as stored."""
+    return [
+        diffs.as_stored(name, older.snapshot.get(name), newer.snapshot.get(name))
+        for name in TRACKED_FIELDS
+        if older.snapshot.get(name) != newer.snapshot.get(name)
+    ]
 
 
 @dataclass
@@ -298,11 +164,11 @@ def plan_restore(revision, user):
         if name not in then or then[name] == now[name]:
             continue
         if name in WORDS and not (plan.image_gone and name in HERO_FIELDS):
-            plan.changes.append(text_diff(name, now[name], then[name]))
+            plan.changes.append(diffs.as_read(name, now[name], then[name]))
         elif name in OPTIONAL and (may_publish or name not in PUBLISHING_FIELDS):
             plan.choices.append(_choice(article, name, now[name], then[name]))
         else:
-            plan.kept.append(_label(name))
+            plan.kept.append(diffs.label(name))
     order = {name: position for position, name in enumerate(OPTIONAL)}
     plan.choices.sort(key=lambda choice: order[choice.name])
     return plan
@@ -326,10 +192,10 @@ def _choice(article, name, now, then):
         consequence = "The article's address would change; links to the current one would break."
     elif name == "correction" and now and not then:
         consequence = "Readers would no longer see the correction."
-    now, then = _display(name, now), _display(name, then)
+    now, then = diffs.display(name, now), diffs.display(name, then)
     if name == "correction":
         now, then = (f"“{text}”" if text else "" for text in (now, then))
-    return Choice(name, _label(name), now, then, consequence)
+    return Choice(name, diffs.label(name), now, then, consequence)
 
 
 def _time_consequence(article, then):

@@ -1,17 +1,15 @@
+"""What analytics adds to the article admin: the readership chart.
+
+A mixin, not an admin: editorial.admin composes the one Article admin from it, so this app
+depends on articles only and never replaces what another app registered.
+"""
+
 from django.contrib import admin
 
-import articles.admin  # noqa: F401 - registers the article admin this module extends
 from analytics import charts
-from articles.models import Article
-
-# This app adds readership to the article page, so the dependency stays analytics -> articles.
-# Like editorial, it extends whichever admin is registered, so the apps' order cannot drop one.
-RegisteredArticleAdmin = type(admin.site.get_model_admin(Article))
-admin.site.unregister(Article)
 
 
-@admin.register(Article)
-class ArticleReadershipAdmin(RegisteredArticleAdmin):
+class ReadershipMixin:
     """The article form, plus a chart of human views and bot hits over the last 30 days.
 
     Whoever may open an article in the admin (the Editors group) sees its readership: the

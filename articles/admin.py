@@ -1,10 +1,18 @@
+"""The admin for sections, and the base of the article admin.
+
+ArticleAdmin is registered by editorial.admin, which composes it with what analytics (the
+readership chart) and editorial (the editor, revisions, preview links, locking, the correction)
+add. Imports between apps go one way (editorial -> analytics -> articles), so the composition
+lives in the topmost app and this one imports neither.
+"""
+
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 
 from articles import services
 from articles.forms import ArticleAdminForm
-from articles.models import Article, Section
+from articles.models import Section
 
 
 @admin.register(Section)
@@ -23,8 +31,9 @@ class SectionAdmin(admin.ModelAdmin):
         services.everything_changed()
 
 
-@admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    """The article list, form and publish actions; registered by editorial.admin (see above)."""
+
     form = ArticleAdminForm
     list_display = [
         "title",

@@ -1,8 +1,13 @@
-"""The article admin, extended with the editor, revisions, preview links and optimistic locking.
+"""The one Article admin, composed in plain sight, and the parts this app adds to it.
 
-articles.admin knows nothing of this app: whichever article admin is registered when this module
-loads (articles', or another app's subclass of it listed earlier in INSTALLED_APPS) is replaced
-by a subclass of itself, so each app adds its part and articles works without editorial.
+    ArticleAdmin = EditorMixin + RevisionsMixin      (this app)
+                 + ReadershipMixin                   (analytics: the readership chart)
+                 + articles.admin.ArticleAdmin       (the list, the form, the publish actions)
+
+It is declared here, not in articles, because imports between apps go one way
+(editorial -> analytics -> articles) and this is the app that may import the others. Nothing is
+unregistered or replaced: what runs is what this class says, whatever the order of
+INSTALLED_APPS.
 """
 
 from django.contrib import admin, messages
@@ -10,20 +15,20 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from js_asset import Media
 
-import articles.admin  # noqa: F401 - registers the article admin this module extends
+import articles.admin
+from analytics.admin import ReadershipMixin
 from articles.models import Article
 from editorial import preview, revisions
-from editorial.forms import EditorialArticleForm
+from editorial.forms import EditorialArticleForm, RestoreForm
 from editorial.models import Revision
 
-RegisteredArticleAdmin = type(admin.site.get_model_admin(Article))
-admin.site.unregister(Article)
 
+class EditorMixin:
+    """The WYSIWYG body, the correction, the version the form was loaded at, preview links."""
 
-@admin.register(Article)
-class EditorialArticleAdmin(RegisteredArticleAdmin):
     form = EditorialArticleForm
 
     def get_fieldsets(self, request, obj=None):
@@ -35,6 +40,25 @@ class EditorialArticleAdmin(RegisteredArticleAdmin):
         after = names.index("Publication") + 1 if "Publication" in names else len(fieldsets)
         fieldsets.insert(after, ("Correction", {"fields": ["correction"]}))
         return fieldsets
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The editor's modules load through an import map: an inline script that the site's
+        # Content-Security-Policy runs only with this request's nonce.
+        nonce = getattr(request, "csp_nonce", "")
+        context["media"] = Media.from_media(context["media"], nonce=nonce)
+        if (
+            obj is not None
+            and request.user.has_perm("articles.preview_article")
+            and not obj.is_public
+        ):
+            context["share_preview_url"] = request.build_absolute_uri(preview.preview_url(obj))
+            context["share_preview_hours"] = preview.expires_in_hours()
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class RevisionsMixin:
+    """A revision for every save, stale saves refused, and the history, compare and restore
+    pages (editorial.revisions does the work)."""
 
     def get_urls(self):
         wrap = self.admin_site.admin_view
@@ -77,18 +101,11 @@ class EditorialArticleAdmin(RegisteredArticleAdmin):
         revisions.record(form.instance, request.user)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        # The editor's modules load through an import map: an inline script that the site's
-        # Content-Security-Policy runs only with this request's nonce.
-        nonce = getattr(request, "csp_nonce", "")
-        context["media"] = Media.from_media(context["media"], nonce=nonce)
         if obj is not None:
             context["can_view_revisions"] = request.user.has_perm("editorial.view_revision")
-            if request.user.has_perm("articles.preview_article") and not obj.is_public:
-                context["share_preview_url"] = request.build_absolute_uri(preview.preview_url(obj))
-                context["share_preview_hours"] = preview.expires_in_hours()
         return super().render_change_form(request, context, add, change, form_url, obj)
 
-    # --- Revisions ------------------------------------------------------------------------
+    # --- The pages ------------------------------------------------------------------------
     def _article_for(self, request, article_id, permission):
         if not (self.has_change_permission(request) and request.user.has_perm(permission)):
             raise PermissionDenied
@@ -147,28 +164,61 @@ class EditorialArticleAdmin(RegisteredArticleAdmin):
         )
 
     def restore_view(self, request, article_id, revision_id):
+        """Shows what a restore would change (GET), restores (POST)."""
         article = self._article_for(request, article_id, "editorial.restore_revision")
         revision = get_object_or_404(
             Revision.objects.select_related("author"), pk=revision_id, article=article
         )
+        plan = revisions.plan_restore(revision, request.user)
+        form, status, refusal = RestoreForm(plan), 200, ""
         if request.method == "POST":
-            revisions.restore(revision, request.user)
-            self.message_user(
-                request,
-                f"Restored the revision of {revision.created_at:%d %b %Y %H:%M}; "
-                "the version it replaced is kept in the history.",
-                messages.SUCCESS,
-            )
-            return redirect(reverse("admin:articles_article_change", args=[article.pk]))
-        current = article.revisions.first()
+            form = RestoreForm(plan, request.POST)
+            status = 400
+            if form.is_valid():
+                try:
+                    revisions.restore(
+                        revision,
+                        request.user,
+                        loaded_version=form.cleaned_data["loaded_version"],
+                        also=form.ticked(),
+                    )
+                except revisions.StaleArticle:
+                    # Confirmed against a version that is gone: show what restoring would
+                    # change now, to be confirmed again.
+                    who, when = revisions.latest_change(article)
+                    refusal = (
+                        f"{who} changed this article at "
+                        f"{timezone.localtime(when):%H:%M on %d %b %Y}, after you opened this "
+                        "page. Nothing was restored: check what restoring would change now, "
+                        "then confirm again."
+                    )
+                    plan = revisions.plan_restore(revision, request.user)
+                    form, status = RestoreForm(plan), 409
+                else:
+                    self.message_user(
+                        request,
+                        f"Restored the words of the revision of {revisions.saved_on(revision)}. "
+                        "The version they replaced is kept in the history.",
+                        messages.SUCCESS,
+                    )
+                    return redirect(reverse("admin:articles_article_change", args=[article.pk]))
         return TemplateResponse(
             request,
             "editorial/restore_confirm.html",
             self._context(
                 request,
-                article,
+                plan.article,
                 "Restore this revision?",
                 revision=revision,
-                changes=revisions.diff(current, revision) if current else None,
+                plan=plan,
+                changes=plan.changes,
+                form=form,
+                refusal=refusal,
             ),
+            status=status,
         )
+
+
+@admin.register(Article)
+class ArticleAdmin(EditorMixin, RevisionsMixin, ReadershipMixin, articles.admin.ArticleAdmin):
+    """The Article admin: see the module docstring for who adds what."""

@@ -8,6 +8,7 @@ from django_prose_editor.widgets import (
 from js_asset import Media, Script
 
 from articles.forms import ArticleAdminForm
+from articles.models import Article
 from editorial import revisions
 
 # What editors can format. Every tag these produce is in lifescope.sanitize's allowlist, so the
@@ -86,4 +87,41 @@ class EditorialArticleForm(ArticleAdminForm):
                         "when": timezone.localtime(when).strftime("%H:%M on %d %b %Y"),
                     },
                 )
+        return cleaned
+
+
+class RestoreForm(forms.Form):
+    """Confirms a restore: the version it was confirmed against, and the fields ticked to come
+    back beside the words (one box per field of the plan's choices, unticked)."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, plan, *args, **kwargs):
+        super().__init__(*args, initial={"loaded_version": plan.article.version}, **kwargs)
+        self.plan = plan
+        for choice in plan.choices:
+            box = forms.BooleanField(required=False, label=choice.label)
+            if choice.consequence:
+                box.widget.attrs["aria-describedby"] = f"restore_{choice.name}_consequence"
+            self.fields[f"restore_{choice.name}"] = box
+
+    def choice_fields(self):
+        """(Choice, bound checkbox) pairs, for the template."""
+        return [(choice, self[f"restore_{choice.name}"]) for choice in self.plan.choices]
+
+    def ticked(self):
+        names = [choice.name for choice in self.plan.choices]
+        return [name for name in names if self.cleaned_data[f"restore_{name}"]]
+
+    def clean(self):
+        cleaned = super().clean()
+        slug = self.plan.revision.snapshot.get("slug")
+        if cleaned.get("restore_slug") and (
+            Article.objects.exclude(pk=self.plan.article.pk).filter(slug=slug).exists()
+        ):
+            self.add_error(
+                "restore_slug",
+                f"Another article now has the address {slug}: leave this box unticked, or "
+                "change that article's address first.",
+            )
         return cleaned

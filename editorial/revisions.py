@@ -1,15 +1,23 @@
-"""Keeping, comparing and restoring the versions of an article that editors saved."""
+"""Keeping and restoring the versions of an article that editors saved (comparing them:
+editorial.diffs).
 
-import difflib
-import re
-from dataclasses import dataclass
+A restore brings back the words (WORDS) and leaves everything else as it is: whether and when
+the article is published, its address and its correction change only for the fields the editor
+ticks (OPTIONAL), so going back to earlier words never takes a live article offline or drops a
+correction readers were owed. The restore is itself a revision, so restoring the revision
+before it undoes it.
+"""
+
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from articles import services
-from articles.models import Article, Section
+from articles.models import Article
+from editorial import diffs
 from editorial.models import Revision
 
 # Everything an editor can change in the admin form, in the form's order.
@@ -18,9 +26,19 @@ TRACKED_FIELDS = [
     "hero_credit", "section", "tags", "author", "byline", "featured", "status", "published_at",
     "seo_description", "correction", "comments_open", "popular_pinned", "popular_excluded",
 ]  # fmt: skip
+# What a restore brings back: the words readers read, and the hero image with the words that
+# describe it. The SEO description goes with them: it stands in for the standfirst in search
+# results and share cards, so it must describe the same text.
+WORDS = [
+    "title", "standfirst", "body", "hero_image", "hero_alt", "hero_caption", "hero_credit",
+    "tags", "seo_description",
+]  # fmt: skip
+HERO_FIELDS = ["hero_image", "hero_alt", "hero_caption", "hero_credit"]
+# Restored only when the editor ticks them: they decide whether readers see the article, where,
+# and what it owns up to.
+OPTIONAL = ["status", "published_at", "slug", "correction"]
 # Restoring these publishes or unpublishes, which only people allowed to publish may do.
 PUBLISHING_FIELDS = ["status", "published_at"]
-_TOKENS = re.compile(r"<[^>]*>|\s+|[^\s<]+")
 
 
 class StaleArticle(Exception):
@@ -100,92 +118,130 @@ def latest_change(article):
     return revision.author_name, revision.created_at
 
 
+def diff(older, newer):
+    """What changed from revision `older` to `newer`, one FieldDiff per changed field, as stored."""
+    return [
+        diffs.as_stored(name, older.snapshot.get(name), newer.snapshot.get(name))
+        for name in TRACKED_FIELDS
+        if older.snapshot.get(name) != newer.snapshot.get(name)
+    ]
+
+
 @dataclass
-class FieldDiff:
+class Choice:
+    """A field a restore leaves alone unless the editor ticks it."""
+
     name: str
     label: str
-    # (operation, text) pairs: "equal", "insert" or "delete"; text is shown escaped.
-    segments: list
+    now: str
+    then: str
+    consequence: str = ""
 
 
-def diff(older, newer):
-    """What changed from revision `older` to `newer`, one FieldDiff per changed field."""
-    fields = Article._meta
-    diffs = []
-    for name in TRACKED_FIELDS:
-        before, after = older.snapshot.get(name), newer.snapshot.get(name)
-        if before == after:
-            continue
-        label = "tags" if name == "tags" else fields.get_field(name).verbose_name
-        diffs.append(
-            FieldDiff(name, label, _segments(_display(name, before), _display(name, after)))
-        )
-    return diffs
+@dataclass
+class RestorePlan:
+    """What restoring `revision` would do to its article as it is now."""
+
+    article: Article
+    revision: Revision
+    changes: list = field(default_factory=list)  # FieldDiffs of the words that come back
+    choices: list = field(default_factory=list)  # Choices the user may tick
+    kept: list = field(default_factory=list)  # labels of other fields that differ and stay
+    image_gone: bool = False  # the revision's hero image is no longer stored
 
 
-def _display(name, value):
-    if name == "tags":
-        return ", ".join(value or [])
-    if name == "section" and value:
-        return Section.objects.filter(pk=value).values_list("name", flat=True).first() or "?"
-    if name == "author" and value:
-        user = Article._meta.get_field("author").related_model.objects.filter(pk=value).first()
-        return (user.get_full_name() or user.get_username()) if user else "?"
-    if name == "published_at" and value:
-        return parse_datetime(value).strftime("%d %b %Y %H:%M %Z")
-    if value in (None, ""):
-        return ""
-    return str(value)
+def plan_restore(revision, user):
+    """The RestorePlan for `user` restoring `revision`, against the article as stored now.
 
-
-def _segments(before, after):
-    """A word-level diff; markup tags count as words, so formatting changes show too."""
-    old, new = _TOKENS.findall(before), _TOKENS.findall(after)
-    segments = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-        if op in ("delete", "replace"):
-            segments.append(("delete", "".join(old[i1:i2])))
-        if op in ("insert", "replace"):
-            segments.append(("insert", "".join(new[j1:j2])))
-        if op == "equal":
-            segments.append(("equal", "".join(old[i1:i2])))
-    return segments
-
-
-def restore(revision, user):
-    """Put `revision`'s fields back on its article as a new revision by `user`.
-
-    Publishing fields are left alone for people who may not publish. A hero image whose file is
-    gone keeps the current one. Bumps the version, so editors with the article open are warned.
+    Compared with the stored article, not its newest revision: the publish actions change the
+    status without keeping a revision.
     """
+    article = Article.objects.prefetch_related("tags").get(pk=revision.article_id)
+    now, then = snapshot(article), revision.snapshot
+    plan = RestorePlan(article, revision, image_gone=_image_gone(article, then))
+    may_publish = user.has_perm("articles.publish_article")
+    for name in TRACKED_FIELDS:
+        if name not in then or then[name] == now[name]:
+            continue
+        if name in WORDS and not (plan.image_gone and name in HERO_FIELDS):
+            plan.changes.append(diffs.as_read(name, now[name], then[name]))
+        elif name in OPTIONAL and (may_publish or name not in PUBLISHING_FIELDS):
+            plan.choices.append(_choice(article, name, now[name], then[name]))
+        else:
+            plan.kept.append(diffs.label(name))
+    order = {name: position for position, name in enumerate(OPTIONAL)}
+    plan.choices.sort(key=lambda choice: order[choice.name])
+    return plan
+
+
+def _image_gone(article, data):
+    name = data.get("hero_image")
+    return bool(name) and not article.hero_image.storage.exists(name)
+
+
+def _choice(article, name, now, then):
+    consequence = ""
+    if name == "status":
+        if then == Article.Status.DRAFT and article.is_public:
+            consequence = "Readers would lose the page at once."
+        elif then == Article.Status.PUBLISHED:
+            consequence = "The article would be published."
+    elif name == "published_at":
+        consequence = _time_consequence(article, parse_datetime(then) if then else None)
+    elif name == "slug":
+        consequence = "The article's address would change; links to the current one would break."
+    elif name == "correction" and now and not then:
+        consequence = "Readers would no longer see the correction."
+    now, then = diffs.display(name, now), diffs.display(name, then)
+    if name == "correction":
+        now, then = (f"“{text}”" if text else "" for text in (now, then))
+    return Choice(name, diffs.label(name), now, then, consequence)
+
+
+def _time_consequence(article, then):
+    if article.status != Article.Status.PUBLISHED:
+        return ""
+    if then is None:
+        return "A published article with no time takes the time of the restore."
+    if then > timezone.now():
+        return "Readers would lose the page until then." if article.is_public else ""
+    return "The article would go out at once." if article.is_scheduled else ""
+
+
+def restore(revision, user, *, loaded_version, also=()):
+    """Put `revision`'s words back on its article as a new revision by `user`.
+
+    Of OPTIONAL, only the fields named in `also` come back, and the publishing ones only for
+    people who may publish. A hero image whose file is gone keeps the current one with its
+    alt text, caption and credit. Raises StaleArticle unless the article is still at
+    `loaded_version`, the version the user confirmed against; bumps it, so editors with the
+    article open are warned.
+    """
+    also = set(also)
+    if not user.has_perm("articles.publish_article"):
+        also -= set(PUBLISHING_FIELDS)
     with transaction.atomic():
         article = Article.objects.select_for_update().get(pk=revision.article_id)
         services.changing([article.pk])
         ensure_baseline(article.pk)
-        fields = [name for name in TRACKED_FIELDS if name != "tags"]
-        if not user.has_perm("articles.publish_article"):
-            fields = [name for name in fields if name not in PUBLISHING_FIELDS]
         data = revision.snapshot
+        fields = [name for name in WORDS + OPTIONAL if name in data]
+        fields = [name for name in fields if name in WORDS or name in also]
+        if _image_gone(article, data):
+            fields = [name for name in fields if name not in HERO_FIELDS]
         for name in fields:
-            if name not in data:
-                continue
-            if name in ("section", "author"):
-                related = Article._meta.get_field(name).related_model
-                if related.objects.filter(pk=data[name]).exists():
-                    setattr(article, f"{name}_id", data[name])
-            elif name == "hero_image":
-                if not data[name] or article.hero_image.storage.exists(data[name]):
-                    article.hero_image = data[name]
-            elif name == "published_at":
+            if name == "published_at":
                 article.published_at = parse_datetime(data[name]) if data[name] else None
-            else:
+            elif name != "tags":
                 setattr(article, name, data[name])
-        claim_version(article, article.version)
+        claim_version(article, loaded_version)
         article.save()
-        article.tags.set(data.get("tags", []))
-        new = record(article, user, note=f"Restored the revision of {_when(revision)}")
+        if "tags" in fields:
+            article.tags.set(data["tags"])
+        new = record(article, user, note=f"Restored from the revision of {saved_on(revision)}")
     return new
 
 
-def _when(revision):
-    return revision.created_at.strftime("%d %b %Y %H:%M")
+def saved_on(revision):
+    """When `revision` was saved, as the history and notes show it."""
+    return timezone.localtime(revision.created_at).strftime("%d %b %Y %H:%M")

@@ -139,6 +139,33 @@ def test_editors_preview_drafts_with_a_banner_and_no_caching(client, editor):
     assert response["X-Robots-Tag"] == "noindex, nofollow"
 
 
+@pytest.mark.parametrize(
+    ("factory", "banner"),
+    [
+        (
+            DraftArticleFactory,
+            "Preview — not published. This draft is visible only to editors. Edit in the admin",
+        ),
+        (
+            ScheduledArticleFactory,
+            "Preview — not published. Scheduled for {when}. Edit in the admin",
+        ),
+    ],
+)
+def test_the_preview_banner_reads_as_sentences(client, editor, factory, banner):
+    article = factory()
+    client.force_login(editor)
+
+    response = client.get(article.get_absolute_url())
+
+    when = (
+        timezone.localtime(article.published_at).strftime("%-d %B %Y, %H:%M %Z")
+        if (article.published_at)
+        else ""
+    )
+    assert texts(response, class_="preview-banner") == [banner.format(when=when)]
+
+
 def test_editors_see_when_a_scheduled_article_goes_out(client, editor):
     article = ScheduledArticleFactory()
     client.force_login(editor)

@@ -38,6 +38,18 @@ def change_form(article, **overrides):
     return {**data, **overrides}
 
 
+def save_in_admin(client, article, **changes):
+    """Posts `article`'s change form, as loaded now, with `changes`."""
+    article.refresh_from_db()
+    response = client.post(change_url(article), change_form(article, **changes))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    return response
+
+
+def restore_url(revision):
+    return reverse("admin:articles_article_restore", args=[revision.article_id, revision.pk])
+
+
 def jpeg_upload(name="photo.jpg", size=(2000, 1000), exif=None, colour=(30, 90, 160)):
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, "JPEG", quality=90, exif=exif or b"")

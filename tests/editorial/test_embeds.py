@@ -66,7 +66,11 @@ def test_restoring_a_revision_brings_its_card_back_as_it_was(client, editor):
     with_card = Revision.objects.filter(article=article).first()
     save(client, article, body="<p>The video is gone.</p>")
 
-    client.post(reverse("admin:articles_article_restore", args=[article.pk, with_card.pk]))
+    version = Article.objects.get(pk=article.pk).version
+    client.post(
+        reverse("admin:articles_article_restore", args=[article.pk, with_card.pk]),
+        {"loaded_version": version},
+    )
 
     assert Article.objects.get(pk=article.pk).body == with_card.snapshot["body"]
     assert 'data-provider="youtube"' in with_card.snapshot["body"]

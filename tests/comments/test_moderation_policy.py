@@ -3,12 +3,20 @@
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from comments.forms import form_token
 from comments.models import Comment
 from comments.moderation import policy
-from tests.factories import ApprovedCommentFactory, ArticleFactory, UserFactory
+from tests.factories import (
+    ApprovedCommentFactory,
+    ArticleFactory,
+    EditorFactory,
+    ModeratorFactory,
+    StaffFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -234,3 +242,64 @@ def test_readers_without_an_email_address_are_not_each_others_duplicates():
         fingerprint="b" * 64,
     )
     assert not policy.is_duplicate(second)
+
+
+@pytest.fixture
+def commenters(db):
+    holder = UserFactory()
+    holder.user_permissions.add(Permission.objects.get(codename="can_moderate"))
+    return {
+        "moderator": ModeratorFactory(),
+        "superuser": UserFactory(is_staff=True, is_superuser=True),
+        "editor": EditorFactory(),
+        "staff": StaffFactory(),
+        "reader holding the permission": holder,  # not staff: not a moderator of this site
+        "reader": UserFactory(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "published"),
+    [
+        ("moderator", True),
+        ("superuser", True),
+        ("editor", False),
+        ("staff", False),
+        ("reader holding the permission", False),
+        ("reader", False),
+    ],
+)
+def test_a_moderators_own_comment_is_published_at_once(
+    client, post_comment, commenters, who, published
+):
+    article = ArticleFactory()
+    client.force_login(commenters[who])
+
+    response = post_comment(article, body="Written from the newsroom", follow=True)
+
+    comment = Comment.objects.get()
+    article.refresh_from_db()
+    page = response.content.decode()
+    if published:
+        assert (comment.status, comment.signals) == (
+            Comment.Status.APPROVED,
+            "auto-approved: posted by a moderator",
+        )
+        assert article.comment_count == 1
+        assert "Thank you. Your comment is published." in page
+        assert "Written from the newsroom" in page
+    else:
+        assert (comment.status, comment.signals) == (Comment.Status.PENDING, "")
+        assert article.comment_count == 0
+        assert "Your comment awaits moderation" in page
+
+
+def test_a_moderator_is_trusted_with_words_that_hold_a_readers_comment(
+    client, post_comment, rules, commenters
+):
+    rules(BLOCKLIST=["casino"])
+    client.force_login(commenters["moderator"])
+
+    post_comment(ArticleFactory(), body="The casino on the pier reopens.")
+
+    assert Comment.objects.get().status == Comment.Status.APPROVED

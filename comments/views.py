@@ -80,7 +80,7 @@ class PostCommentView(View):
         wait = policy.count_post(fingerprint)
         if wait:
             return self.refuse_form(form, wait)
-        comment = services.submit(form.comment)
+        comment = services.submit(form.comment, site_url=request.build_absolute_uri("/"))
         if comment.status == Comment.Status.APPROVED:
             messages.success(request, "Thank you. Your comment is published.")
             return HttpResponseRedirect(comment.get_absolute_url())

@@ -316,7 +316,8 @@ COMMENTS = {
     # Publish at once when the reader had a comment approved before (same account, or same
     # e-mail address from the same client: an address alone is too easy to borrow).
     "AUTO_APPROVE_RETURNING": env_bool("LIFESCOPE_COMMENTS_AUTO_APPROVE_RETURNING", False),
-    # Prefix for links in notification e-mails, e.g. https://news.example.com
+    # Prefix for links in notification e-mails, e.g. https://news.example.com; without it they
+    # use the address the request that caused the e-mail reached the site at.
     "SITE_URL": env_str("LIFESCOPE_SITE_URL", ""),
 }
 

@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.text import Truncator
@@ -85,7 +87,10 @@ class CommentAdmin(admin.ModelAdmin):
         # which keep the article's comment count and notify the author.
         if "status" in form.changed_data:
             action = {
-                Comment.Status.APPROVED: services.approve,
+                # The author's e-mail links to the comment at the address the admin is used at.
+                Comment.Status.APPROVED: partial(
+                    services.approve, site_url=request.build_absolute_uri("/")
+                ),
                 Comment.Status.REJECTED: services.reject,
                 Comment.Status.SPAM: services.mark_spam,
             }.get(obj.status)
@@ -138,7 +143,9 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve selected comments")
     def approve_selected(self, request, queryset):
-        count = services.approve(queryset, moderator=request.user)
+        count = services.approve(
+            queryset, moderator=request.user, site_url=request.build_absolute_uri("/")
+        )
         self.message_user(request, f"Approved {count} comment(s).", messages.SUCCESS)
 
     @admin.action(description="Reject selected comments")

@@ -108,24 +108,35 @@ class Comment(models.Model):
 
 
 class RateLimitWindow(models.Model):
-    """A client's posting attempts in its current rate-limit window, kept in the database only
-    while Redis (where the count usually lives) cannot answer.
+    """A client's count in one rate-limit budget (comments posted, attempts refused) for the
+    window that began with its first attempt. Kept here whenever the cache cannot count for
+    every process: without a shared cache (Redis), and while Redis cannot answer.
 
-    One row per client: `comments.moderation` counts an attempt with one atomic upsert that
+    One row per client and budget: `comments.moderation` counts with one atomic upsert that
     restarts the window once it has passed, so processes never lose or double a count.
     """
 
-    fingerprint = models.CharField(max_length=64, unique=True)
+    class Budget(models.TextChoices):
+        POSTS = "posts", "Comments posted"
+        REFUSALS = "refusals", "Attempts refused"
+
+    budget = models.CharField(max_length=10, choices=Budget.choices)
+    fingerprint = models.CharField(max_length=64)
     # Epoch seconds of the window's first attempt; integers keep the raw upsert portable.
     started = models.BigIntegerField()
     attempts = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["started"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fingerprint", "budget"], name="rate_limit_window_client_uniq"
+            )
+        ]
         indexes = [models.Index(fields=["started"], name="rate_limit_window_age_idx")]
 
     def __str__(self):
-        return f"{self.fingerprint[:8]}…: {self.attempts} attempt(s) since {self.started}"
+        return f"{self.fingerprint[:8]}…: {self.attempts} {self.budget} since {self.started}"
 
 
 class RenderedThread(models.Model):

@@ -26,9 +26,13 @@ from lifescope import page_cache
 APPROVED = Comment.Status.APPROVED
 
 
-def submit(comment, now=None):
+def submit(comment, now=None, site_url=""):
     """Stores a reader's new comment in the status the policy gives it, and tells whoever
-    must know: moderators when it waits for them, the article's author when it is published."""
+    must know: moderators when it waits for them, the article's author when it is published.
+
+    `site_url` is the address the site was reached at, for the links in those e-mails: a
+    view passes `request.build_absolute_uri("/")`. LIFESCOPE_SITE_URL, when set, wins.
+    """
     now = now or timezone.now()
     comment.derive_fields()
     comment.status, comment.signals = policy.verdict(comment, now)
@@ -39,25 +43,26 @@ def submit(comment, now=None):
         comment.save()
         if comment.status == APPROVED:
             _shift_counts({comment.article_id: 1})
-            transaction.on_commit(lambda: _notify_authors([comment.pk]), robust=True)
+            transaction.on_commit(lambda: _notify_authors([comment.pk], site_url), robust=True)
         elif comment.status == Comment.Status.PENDING:
-            transaction.on_commit(lambda: _notify_moderators(comment.pk), robust=True)
+            transaction.on_commit(lambda: _notify_moderators(comment.pk, site_url), robust=True)
     return comment
 
 
-def approve(comments, moderator=None, notify=True, now=None):
-    """Publishes `comments`; returns how many changed. The article's author hears of them."""
-    return _moderate(comments, APPROVED, moderator, notify, now)
+def approve(comments, moderator=None, notify=True, now=None, site_url=""):
+    """Publishes `comments`; returns how many changed. The article's author hears of them,
+    with links under `site_url` (as for `submit`)."""
+    return _moderate(comments, APPROVED, moderator, now, notify=notify, site_url=site_url)
 
 
 def reject(comments, moderator=None, now=None):
     """Hides `comments` for good; returns how many changed."""
-    return _moderate(comments, Comment.Status.REJECTED, moderator, False, now)
+    return _moderate(comments, Comment.Status.REJECTED, moderator, now)
 
 
 def mark_spam(comments, moderator=None, now=None):
     """Hides `comments` as spam; returns how many changed."""
-    return _moderate(comments, Comment.Status.SPAM, moderator, False, now)
+    return _moderate(comments, Comment.Status.SPAM, moderator, now)
 
 
 def delete(comments):
@@ -79,7 +84,7 @@ def delete(comments):
     return deleted
 
 
-def _moderate(comments, status, moderator, notify, now):
+def _moderate(comments, status, moderator, now, notify=False, site_url=""):
     now = now or timezone.now()
     with transaction.atomic():
         # Lock the rows first, so two moderators acting at once cannot both count a change.
@@ -103,7 +108,7 @@ def _moderate(comments, status, moderator, notify, now):
                 deltas[article_id] -= 1
         _shift_counts(deltas)
         if notify and status == APPROVED:
-            transaction.on_commit(lambda: _notify_authors(ids), robust=True)
+            transaction.on_commit(lambda: _notify_authors(ids, site_url), robust=True)
     return len(ids)
 
 
@@ -130,13 +135,13 @@ def moderator_addresses():
     return sorted(set(users.values_list("email", flat=True)))
 
 
-def _notify_moderators(comment_pk):
+def _notify_moderators(comment_pk, site_url):
     comment = Comment.objects.select_related("article").get(pk=comment_pk)
     queue = reverse("admin:comments_comment_changelist") + "?status__exact=pending"
     subject = f"Comment awaiting moderation: {comment.article.title}"[:150]
     body = (
         f"{comment.name} commented on “{comment.article.title}”:\n\n{comment.body}\n\n"
-        f"Approve, reject or mark it as spam: {_absolute(queue)}\n"
+        f"Approve, reject or mark it as spam: {_absolute(queue, site_url)}\n"
     )
     messages = [
         (subject, body, settings.DEFAULT_FROM_EMAIL, [address]) for address in moderator_addresses()
@@ -144,7 +149,7 @@ def _notify_moderators(comment_pk):
     send_mass_mail(messages)
 
 
-def _notify_authors(comment_pks):
+def _notify_authors(comment_pks, site_url):
     by_article = defaultdict(list)
     approved = Comment.objects.approved().filter(pk__in=comment_pks)
     for comment in approved.select_related("article__author").order_by("created", "id"):
@@ -154,7 +159,9 @@ def _notify_authors(comment_pks):
         author = article.author
         if not (author.is_active and author.is_staff and author.email):
             continue
-        lines = [f"{c.name}: {c.body}\n{_absolute(c.get_absolute_url())}" for c in comments]
+        lines = [
+            f"{c.name}: {c.body}\n{_absolute(c.get_absolute_url(), site_url)}" for c in comments
+        ]
         messages.append(
             (
                 f"New comment{'s' if len(comments) > 1 else ''} on “{article.title}”"[:150],
@@ -166,5 +173,8 @@ def _notify_authors(comment_pks):
     send_mass_mail(messages)
 
 
-def _absolute(path):
-    return settings.COMMENTS["SITE_URL"].rstrip("/") + path
+def _absolute(path, site_url):
+    """The one place that makes links for e-mails: under the canonical LIFESCOPE_SITE_URL when
+    it is set, else under the address the request reached the site at (relative only for
+    changes made outside a request, e.g. in a shell, on a site without LIFESCOPE_SITE_URL)."""
+    return (settings.COMMENTS["SITE_URL"] or site_url).rstrip("/") + path

@@ -41,7 +41,8 @@ class PostCommentView(View):
     """Takes a reader's comment for an article, then sends them back to it (POST-redirect-GET).
 
     Refusals answer with the reason and the reader's words intact: 403 when the article is
-    closed, 429 when the client posts too often, 400 with the form's errors otherwise.
+    closed, 400 with the form's errors, 429 when the client has posted its fill or keeps being
+    refused (comments/moderation.py keeps both budgets).
     """
 
     http_method_names = ["get", "post"]
@@ -66,10 +67,6 @@ class PostCommentView(View):
         if closed:
             return self.refuse("comments/closed.html", 403, reason=closed)
         fingerprint = policy.client_fingerprint(request)
-        if not policy.take_rate_limit_slot(fingerprint):
-            response = self.refuse("comments/rate_limited.html", 429)
-            response["Retry-After"] = str(policy.retry_after_seconds)
-            return response
         form = CommentForm(
             request.POST,
             article=self.article,
@@ -78,10 +75,18 @@ class PostCommentView(View):
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
         if not form.is_valid():
-            replying_to = form.cleaned_data.get("parent")
-            return self.refuse("comments/form_errors.html", 400, form=form, replying_to=replying_to)
-        # The same words sent again (a double click, a reload) were received the first time.
-        comment = form.duplicate or services.submit(form.comment)
+            return self.refuse_form(form, wait=policy.count_refusal(fingerprint))
+        if form.duplicate:
+            # The same words sent again (a double click, a reload) were received the first
+            # time: the resend spends an attempt, not one of the reader's posts.
+            wait = policy.count_refusal(fingerprint)
+            comment = form.duplicate
+        else:
+            wait = policy.count_post(fingerprint)
+        if wait:
+            return self.refuse_form(form, wait)
+        if not form.duplicate:
+            comment = services.submit(form.comment, site_url=request.build_absolute_uri("/"))
         # The reader lands on their comment: published in the thread, or, while it waits,
         # shown to them alone in its place (comments/pending.py) and marked as waiting.
         response = HttpResponseRedirect(comment.get_absolute_url())
@@ -91,3 +96,13 @@ class PostCommentView(View):
 
     def refuse(self, template, status, **context):
         return render(self.request, template, {"article": self.article, **context}, status=status)
+
+    def refuse_form(self, form, wait=None):
+        """The reader's words back in the form: 400 with what to correct, or 429 with `wait`,
+        why and how long to wait before sending them again."""
+        context = {"form": form, "replying_to": form.cleaned_data.get("parent")}
+        if wait is None:
+            return self.refuse("comments/form_errors.html", 400, **context)
+        response = self.refuse("comments/rate_limited.html", 429, wait=wait, **context)
+        response["Retry-After"] = str(policy.retry_after_seconds)
+        return response

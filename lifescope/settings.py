@@ -315,8 +315,10 @@ COMMENTS = {
     "MIN_SECONDS_TO_SUBMIT": env_int("LIFESCOPE_COMMENTS_MIN_SECONDS", 3),
     # An older form must be reloaded, so a harvested one cannot be replayed for ever.
     "FORM_MAX_AGE_SECONDS": 2 * 24 * 60 * 60,
-    # Posts one client may attempt per window, counted in the cache (shared through Redis).
+    # Two budgets per client and window (comments/moderation.py): comments it may post, and
+    # attempts that may be refused (too short, too fast...) before it counts as flooding.
     "RATE_LIMIT_POSTS": env_int("LIFESCOPE_COMMENTS_RATE_LIMIT", 5),
+    "RATE_LIMIT_REFUSALS": env_int("LIFESCOPE_COMMENTS_REFUSAL_LIMIT", 30),
     "RATE_LIMIT_SECONDS": 10 * 60,
     # More links than this and the comment is held as spam.
     "MAX_LINKS": env_int("LIFESCOPE_COMMENTS_MAX_LINKS", 2),
@@ -329,7 +331,8 @@ COMMENTS = {
     # Publish at once when the reader had a comment approved before (same account, or same
     # e-mail address from the same client: an address alone is too easy to borrow).
     "AUTO_APPROVE_RETURNING": env_bool("LIFESCOPE_COMMENTS_AUTO_APPROVE_RETURNING", False),
-    # Prefix for links in notification e-mails, e.g. https://news.example.com
+    # Prefix for links in notification e-mails, e.g. https://news.example.com; without it they
+    # use the address the request that caused the e-mail reached the site at.
     "SITE_URL": env_str("LIFESCOPE_SITE_URL", ""),
 }
 

@@ -170,3 +170,83 @@ def test_submit_derives_the_html_and_status():
     assert comment.status == Comment.Status.PENDING
     assert comment.get_absolute_url() == f"/articles/{article.slug}/#comment-{comment.pk}"
     assert str(comment) == f"Ada on {article.title}"
+
+
+# --- Links in e-mails: absolute, at the address the site was reached at ------------------------
+@pytest.fixture
+def mailed(django_capture_on_commit_callbacks):
+    """Runs `action` with its on-commit callbacks; returns the bodies of what it mailed."""
+
+    def run(action):
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            action()
+        return [message.body for message in mail.outbox]
+
+    return run
+
+
+def approve_in_bulk(client, comment):
+    client.post(
+        "/admin/comments/comment/",
+        {"action": "approve_selected", "_selected_action": [comment.pk]},
+        secure=True,
+    )
+
+
+def approve_on_its_page(client, comment):
+    client.post(
+        f"/admin/comments/comment/{comment.pk}/change/", {"status": "approved"}, secure=True
+    )
+
+
+@pytest.mark.parametrize("approve", [approve_in_bulk, approve_on_its_page])
+def test_e_mails_link_to_the_address_the_site_was_reached_at(client, post_comment, mailed, approve):
+    moderator = ModeratorFactory(email="mod@lifescope.example")
+    article = ArticleFactory(author=EditorFactory(email="author@lifescope.example"))
+
+    to_moderators = mailed(lambda: post_comment(article, body="Please approve me"))
+    comment = Comment.objects.get()
+    client.force_login(moderator)
+    to_author = mailed(lambda: approve(client, comment))
+
+    assert len(to_moderators) == 1
+    assert (
+        "Approve, reject or mark it as spam: "
+        "http://testserver/admin/comments/comment/?status__exact=pending\n"
+    ) in to_moderators[0]
+    assert len(to_author) == 1
+    assert f"https://testserver/articles/{article.slug}/#comment-{comment.pk}\n" in to_author[0]
+
+
+def test_a_comment_published_at_once_mails_its_absolute_address(client, post_comment, mailed):
+    article = ArticleFactory(author=EditorFactory(email="author@lifescope.example"))
+    client.force_login(ModeratorFactory())
+
+    to_author = mailed(lambda: post_comment(article, body="From the newsroom"))
+
+    comment = Comment.objects.get()
+    assert to_author == [
+        "Published on your article:\n\n"
+        f"{comment.name}: From the newsroom\n"
+        f"http://testserver/articles/{article.slug}/#comment-{comment.pk}\n"
+    ]
+
+
+def test_the_canonical_site_address_wins_when_it_is_set(client, post_comment, mailed, settings):
+    settings.COMMENTS = {**settings.COMMENTS, "SITE_URL": "https://news.example.com/"}
+    moderator = ModeratorFactory(email="mod@lifescope.example")
+    article = ArticleFactory(author=EditorFactory(email="author@lifescope.example"))
+
+    to_moderators = mailed(lambda: post_comment(article, body="Please approve me"))
+    comment = Comment.objects.get()
+    client.force_login(moderator)
+    to_author = mailed(lambda: approve_in_bulk(client, comment))
+
+    assert (
+        "Approve, reject or mark it as spam: "
+        "https://news.example.com/admin/comments/comment/?status__exact=pending\n"
+    ) in to_moderators[0]
+    assert (
+        f"https://news.example.com/articles/{article.slug}/#comment-{comment.pk}\n" in to_author[0]
+    )

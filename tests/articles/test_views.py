@@ -7,7 +7,6 @@ from tests.factories import (
     ScheduledArticleFactory,
     SectionFactory,
     StaffFactory,
-    UserFactory,
     hours_ago,
 )
 from tests.reading import card_titles, lead_title
@@ -200,26 +199,6 @@ def test_tag_with_only_unpublished_stories_is_not_found(client):
     assert client.get("/tags/embargoed/").status_code == 404
 
 
-def test_author_page_lists_their_published_work(client):
-    article = ArticleFactory(
-        author__username="lena", author__first_name="Lena", author__last_name="Moss"
-    )
-    ArticleFactory()
-
-    response = client.get("/authors/lena/")
-
-    assert card_titles(response) == [article.title]
-    assert "<h1>Lena Moss</h1>" in response.content.decode()
-
-
-def test_accounts_without_published_work_have_no_public_page(client):
-    UserFactory(username="admin-person")
-    DraftArticleFactory(author__username="drafter")
-    assert client.get("/authors/admin-person/").status_code == 404
-    assert client.get("/authors/drafter/").status_code == 404
-    assert client.get("/authors/nobody/").status_code == 404
-
-
 def test_popular_box_ranks_by_views_and_skips_unpublished(client):
     ArticleFactory(title="Quiet story", view_count=3)
     ArticleFactory(title="Most read", view_count=900)
@@ -241,5 +220,5 @@ def test_section_navigation_is_on_every_page(client):
 
 
 @pytest.mark.parametrize("path", ["/authors/%00/", "/authors/editor%00/", "/authors/a%2Fb/"])
-def test_impossible_usernames_are_not_found(client, path):
+def test_impossible_author_addresses_are_not_found(client, path):
     assert client.get(path).status_code == 404

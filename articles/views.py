@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import BadRequest
 from django.core.signing import Signer
 from django.http import Http404
@@ -9,7 +8,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from articles.models import Article, Section
+from articles.models import Article, Author, Section
 from lifescope.pagination import CappedPaginator
 from lifescope.prepared import PreparedQuery
 
@@ -116,9 +115,10 @@ class AuthorView(PublishedArticlesMixin, ListView):
     allow_empty = False
 
     def get_queryset(self):
-        users = get_user_model().objects.filter(is_active=True)
-        self.author = get_object_or_404(users, username=self.kwargs["username"])
-        return self.published_articles().filter(author=self.author)
+        # By the public slug only: an address made of a login name is simply not found.
+        authors = Author.objects.filter(user__is_active=True)
+        self.author = get_object_or_404(authors, slug=self.kwargs["slug"])
+        return self.published_articles().filter(author_id=self.author.user_id)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)

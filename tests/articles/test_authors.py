@@ -111,10 +111,12 @@ def test_the_author_page_shows_name_photo_bio_and_published_stories(client, writ
 def test_bylines_link_to_the_author_page_by_its_slug(client, writer):
     story = ArticleFactory(author=writer)
 
-    byline = page(client.get(story.get_absolute_url())).find("a", rel="author")
+    meta = page(client.get(story.get_absolute_url())).find(class_="article-meta")
+    byline = meta.find("a", rel="author")
 
     assert byline.attrs["href"] == "/authors/lena-moss/"
     assert byline.text == "Lena Moss"
+    assert meta.text.startswith("By Lena Moss · ")
 
 
 def test_the_old_address_by_login_name_is_not_found(client, writer):

@@ -92,12 +92,19 @@ class Author(models.Model):
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")
-        if update_fields is None or "photo" in update_fields:
-            size = renditions.store_upload(self.photo)
-            if size:
-                self.photo_width, self.photo_height = size
-            renditions.renew_after_commit(self, "photo", "photo_renditions")
+        if update_fields is not None and "photo" not in update_fields:
+            return super().save(*args, **kwargs)
+        stored = None
+        if self.pk:
+            stored = Author.objects.filter(pk=self.pk).values_list("photo", flat=True).first()
+        size = renditions.store_upload(self.photo)
+        if size:
+            self.photo_width, self.photo_height = size
+        renditions.renew_after_commit(self, "photo", "photo_renditions")
         super().save(*args, **kwargs)
+        if stored and stored != self.photo.name:
+            # No revision keeps an old photo: one replaced or removed is served no more.
+            renditions.discard_after_commit(Author(photo=stored), "photo", {}, original=True)
 
     def get_absolute_url(self):
         return addresses.url("articles:author", slug=self.slug)

@@ -344,3 +344,29 @@ def test_the_admin_lists_profiles_with_their_login_for_editors(client, editor, w
     assertContains(response, "Lena Moss")
     assertContains(response, LOGIN)
     assertNotContains(response, "Add author")
+
+
+def test_a_replaced_or_removed_photo_is_served_no_more(
+    client, editor, writer, django_capture_on_commit_callbacks
+):
+    profile = ArticleFactory(author=writer).author.author_profile
+    client.force_login(editor)
+
+    def post(**changes):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(change_url(profile), profile_form(**changes))
+        assert response.status_code == 302
+        profile.refresh_from_db()
+        return profile.photo.name, profile.photo_renditions.get("items", [])
+
+    first, first_renditions = post(photo=image_upload("one.jpg", size=(500, 500)))
+    second, second_renditions = post(photo=image_upload("two.jpg", size=(500, 500)))
+    storage = profile.photo.storage
+    assert storage.exists(second) and all(storage.exists(i["name"]) for i in second_renditions)
+    assert not storage.exists(first)
+    assert not any(storage.exists(item["name"]) for item in first_renditions)
+
+    assert post(**{"photo-clear": "on"}) == ("", [])
+    assert not storage.exists(second)
+    assert not any(storage.exists(item["name"]) for item in second_renditions)
+    assert client.get(f"/media/{second}").status_code == 404

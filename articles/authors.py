@@ -24,7 +24,7 @@ UNNAMED_AUTHOR = "Staff writer"
 def author_slugs(full_name, username):
     """Addresses to try, in order, for a new author page: the person's name, then numbered
     ("maya-ortiz-2"; "author-1" for someone without a name), never their login name."""
-    base = slugify(full_name)[:70]
+    base = slugify(full_name)[:70].strip("-")
     numbered = (f"{base or 'author'}-{n}" for n in itertools.count(2 if base else 1))
     candidates = itertools.chain([base] if base else [], numbered)
     return (slug for slug in candidates if slug != username.lower())
@@ -41,7 +41,7 @@ class AuthorManager(models.Manager):
         found = self.filter(user=user).first()
         if found:
             return found
-        name = user.get_full_name().strip()
+        name = user.get_full_name().strip()[:150]
         for slug in author_slugs(name, user.get_username()):
             if self.filter(slug=slug).exists():
                 continue

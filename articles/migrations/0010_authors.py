@@ -23,7 +23,7 @@ def create_profiles(apps, schema_editor):
     ).order_by("pk")
     profiles = []
     for user in writers:
-        name = f"{user.first_name} {user.last_name}".strip()
+        name = f"{user.first_name} {user.last_name}".strip()[:150]
         slug = next(slug for slug in author_slugs(name, user.username) if slug not in taken)
         taken.add(slug)
         profiles.append(Author(user=user, name=name or UNNAMED_AUTHOR, slug=slug))

@@ -192,6 +192,15 @@ def test_profiles_made_automatically_have_unique_slugs_and_never_the_login_name(
     ]
 
 
+def test_a_very_long_name_is_cut_to_fit_the_profile():
+    user = ArticleFactory(author__first_name="A" * 69, author__last_name="B" * 150).author
+
+    profile = Author.objects.get(user=user)
+
+    assert profile.name == f"{'A' * 69} {'B' * 80}"
+    assert profile.slug == "a" * 69  # cut where the hyphen fell, not ending with it
+
+
 def test_an_editors_changes_to_a_profile_survive_further_articles():
     story = ArticleFactory(author__first_name="Ana", author__last_name="Lima")
     Author.objects.filter(user=story.author).update(name="Ana M. Lima", slug="ana-m-lima")

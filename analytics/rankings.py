@@ -149,7 +149,7 @@ def popular(window, limit=None):
     ranked = ranking(window)
     ids = [pk for pk, _ in ranked]
     ranked_now = Article.objects.filter(pk__in=ids).passing(candidates())
-    articles = ranked_now.select_related("section", "author").in_bulk(ids)
+    articles = ranked_now.for_cards().in_bulk(ids)
     return [Entry(articles[pk], score) for pk, score in ranked if pk in articles][:limit]
 
 

@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from articles import services
-from articles.forms import ArticleAdminForm
-from articles.models import Section
+from articles.forms import ArticleAdminForm, AuthorAdminForm
+from articles.models import Author, Section
+from lifescope import page_cache
 
 
 @admin.register(Section)
@@ -130,3 +131,33 @@ class ArticleAdmin(admin.ModelAdmin):
     def unpublish_selected(self, request, queryset):
         count = services.unpublish(queryset)
         self.message_user(request, f"Returned {count} article(s) to draft.", messages.SUCCESS)
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    """Editors set how readers know a writer; the login shows here only, to tell who is who."""
+
+    form = AuthorAdminForm
+    list_display = ["name", "slug", "user", "has_photo"]
+    list_select_related = ["user"]
+    search_fields = ["name", "slug", "user__username", "user__first_name", "user__last_name"]
+    fields = ["user", "name", "slug", "bio", "photo"]
+    readonly_fields = ["user"]
+
+    # A writer's first article makes their profile, and it goes with their account.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if {"name", "slug"} & set(form.changed_data):
+            services.everything_changed()  # every byline of theirs names and links them
+        else:
+            page_cache.retire([f"author:{obj.user_id}"])
+
+    @admin.display(description="Photo", boolean=True)
+    def has_photo(self, author):
+        return bool(author.photo)

@@ -73,6 +73,8 @@ class LatestArticlesFeed(Feed):
             article.feed_enclosures = (
                 [_enclosure(article.hero_image, sizes, site)] if article.hero_image else []
             )
+            profile = article.author_profile
+            article.feed_author_link = f"{site}{profile.get_absolute_url()}" if profile else None
         return items
 
     def item_title(self, item):
@@ -84,11 +86,14 @@ class LatestArticlesFeed(Feed):
     def item_author_name(self, item):
         return item.author_name
 
+    def item_author_link(self, item):
+        return item.feed_author_link
+
     def item_pubdate(self, item):
         return item.published_at
 
     def item_updateddate(self, item):
-        return item.updated_at
+        return item.modified_at
 
     def item_categories(self, item):
         return [tag.name for tag in item.tags.all()]

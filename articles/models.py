@@ -11,6 +11,7 @@ from django.utils.text import slugify
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItem
 
+from articles.authors import Author  # noqa: F401 - a model of this app, in a module of its own
 from lifescope import addresses, renditions
 from lifescope.sanitize import clean_html
 
@@ -68,11 +69,11 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_listing(self):
         """Loads an article with its section, author and tags (feeds, search), in two queries."""
-        return self.select_related("section", "author").prefetch_related("tags")
+        return self.for_cards().prefetch_related("tags")
 
     def for_cards(self):
         """Loads what a story card shows, in one query: cards show no tags, so none are fetched."""
-        return self.select_related("section", "author")
+        return self.select_related("section", "author__author_profile")
 
     def latest_first(self):
         return self.order_by("-published_at", "-id")
@@ -265,8 +266,23 @@ class Article(models.Model):
         }
 
     @property
+    def author_profile(self):
+        """The writer's public profile; None only for rows written around save() (bulk loads)."""
+        return getattr(self.author, "author_profile", None)
+
+    @property
     def author_name(self):
-        return self.byline or self.author.get_full_name() or self.author.get_username()
+        """The byline readers see: never the writer's login name."""
+        profile = self.author_profile
+        return self.byline or (profile.name if profile else settings.LIFESCOPE["SITE_NAME"])
+
+    @property
+    def modified_at(self):
+        """When readers last saw the story change; a scheduled story is written before it goes
+        out, and was not modified before it was published."""
+        if self.published_at and self.published_at > self.updated_at:
+            return self.published_at
+        return self.updated_at
 
     @property
     def summary(self):

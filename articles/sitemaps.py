@@ -7,14 +7,13 @@ published article there, computed in the listing query itself.
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Exists, Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
-from articles.models import Article, Section
+from articles.models import Article, Author, Section
 
 
 def _latest_update(**filters):
@@ -81,19 +80,15 @@ class AuthorSitemap(PublishedSitemap):
     def items(self):
         # The same rule as the author page: active, with published work.
         return (
-            get_user_model()
-            .objects.filter(is_active=True)
-            .annotate(lastmod=_latest_update(author=OuterRef("pk")))
+            Author.objects.filter(user__is_active=True)
+            .annotate(lastmod=_latest_update(author=OuterRef("user")))
             .filter(lastmod__isnull=False)
-            .only("username")
-            .order_by("username")
+            .only("slug")
+            .order_by("slug")
         )
 
-    def location(self, user):
-        return reverse("articles:author", kwargs={"username": user.get_username()})
-
-    def lastmod(self, user):
-        return user.lastmod
+    def lastmod(self, author):
+        return author.lastmod
 
 
 class NewsSitemap(PublishedSitemap):

@@ -17,6 +17,10 @@ def news_article(article, request, tags=None):
     """The `NewsArticle` description of `article`, with absolute URLs; `tags` if already loaded."""
     url = request.build_absolute_uri(article.get_absolute_url())
     site_name = settings.LIFESCOPE["SITE_NAME"]
+    logo = settings.DISCOVERY["PUBLISHER_LOGO"]
+    author = {"@type": "Person", "name": article.author_name}
+    if article.author_profile:
+        author["url"] = request.build_absolute_uri(article.author_profile.get_absolute_url())
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -25,27 +29,19 @@ def news_article(article, request, tags=None):
         "headline": article.title[:110],
         "description": article.summary,
         "datePublished": article.published_at.isoformat(timespec="seconds"),
-        "dateModified": article.updated_at.isoformat(timespec="seconds"),
+        "dateModified": article.modified_at.isoformat(timespec="seconds"),
         "articleSection": article.section.name,
         "keywords": [tag.name for tag in (article.tags.all() if tags is None else tags)],
-        "author": [
-            {
-                "@type": "Person",
-                "name": article.author_name,
-                "url": request.build_absolute_uri(
-                    addresses.url("articles:author", username=article.author.get_username())
-                ),
-            }
-        ],
+        "author": [author],
         "publisher": {
             "@type": "NewsMediaOrganization",
             "name": site_name,
             "url": request.build_absolute_uri(addresses.url("articles:front_page")),
             "logo": {
                 "@type": "ImageObject",
-                "url": request.build_absolute_uri(
-                    addresses.static_url(settings.DISCOVERY["PUBLISHER_LOGO"])
-                ),
+                "url": request.build_absolute_uri(addresses.static_url(logo["path"])),
+                "width": logo["width"],
+                "height": logo["height"],
             },
         },
     }

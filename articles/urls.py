@@ -1,21 +1,6 @@
-from django.urls import path, register_converter
+from django.urls import path
 
 from articles import discovery_views, feeds, views
-
-
-class UsernameConverter:
-    """Django's username characters only: anything else (a NUL byte …) is simply not found."""
-
-    regex = r"[\w.@+-]+"
-
-    def to_python(self, value):
-        return value
-
-    def to_url(self, value):
-        return value
-
-
-register_converter(UsernameConverter, "username")
 
 app_name = "articles"
 
@@ -24,7 +9,7 @@ urlpatterns = [
     path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="detail"),
     path("sections/<slug:slug>/", views.SectionView.as_view(), name="section"),
     path("tags/<slug:slug>/", views.TagView.as_view(), name="tag"),
-    path("authors/<username:username>/", views.AuthorView.as_view(), name="author"),
+    path("authors/<slug:slug>/", views.AuthorView.as_view(), name="author"),
     path("search/", discovery_views.SearchView.as_view(), name="search"),
     path("archive/", discovery_views.ArchiveView.as_view(), name="archive"),
     path("archive/<int:year>/", discovery_views.ArchiveYearView.as_view(), name="archive_year"),

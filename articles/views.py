@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import BadRequest
 from django.core.signing import Signer
 from django.shortcuts import get_object_or_404
@@ -8,7 +7,7 @@ from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from articles.models import Article, Section
+from articles.models import Article, Author, Section
 from articles.services import article_page
 from lifescope import page_cache
 from lifescope.pagination import CappedPaginator
@@ -117,10 +116,11 @@ class AuthorView(PublishedArticlesMixin, ListView):
     allow_empty = False
 
     def get_queryset(self):
-        users = get_user_model().objects.filter(is_active=True)
-        self.author = get_object_or_404(users, username=self.kwargs["username"])
-        self.listed(f"author:{self.author.pk}", author=self.author)
-        return self.published_articles().filter(author=self.author)
+        # By the public slug only: an address made of a login name is simply not found.
+        authors = Author.objects.filter(user__is_active=True)
+        self.author = get_object_or_404(authors, slug=self.kwargs["slug"])
+        self.listed(f"author:{self.author.user_id}", author_id=self.author.user_id)
+        return self.published_articles().filter(author_id=self.author.user_id)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)

@@ -370,8 +370,9 @@ DISCOVERY = {
     "SEARCH_BACKEND": None,
     "RELATED_COUNT": 4,
     "RELATED_CACHE_SECONDS": 60,
-    # Static file shown as the publisher's logo in structured data.
-    "PUBLISHER_LOGO": "favicon.svg",
+    # The publisher's logo in structured data: a raster image (Google takes no SVG) of at least
+    # 112 px a side, with its size. static/logo.png is the favicon's design, drawn with Pillow.
+    "PUBLISHER_LOGO": {"path": "logo.png", "width": 512, "height": 512},
     # The site's account for Twitter/X cards, e.g. "@lifescopenews"; empty leaves it out.
     "TWITTER_SITE": env_str("LIFESCOPE_TWITTER_SITE", ""),
 }

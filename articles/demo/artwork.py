@@ -25,6 +25,25 @@ def hero_image(name, palette):
     return ContentFile(buffer.getvalue(), name=f"{name}.jpg")
 
 
+def portrait(name, palette, size=480):
+    """A head-and-shoulders silhouette on a gradient, as a JPEG ContentFile `name`.jpg."""
+    background, figure = (_rgb(colour) for colour in palette)
+    gradient = Image.linear_gradient("L").resize((size, size))
+    image = Image.composite(Image.new("RGB", (size, size), _mix(background, figure)),
+                            Image.new("RGB", (size, size), background), gradient)  # fmt: skip
+    draw = ImageDraw.Draw(image)
+    head = size * 0.19
+    draw.ellipse([size / 2 - head, size * 0.2, size / 2 + head, size * 0.2 + 2 * head], fill=figure)
+    draw.ellipse([size * 0.16, size * 0.64, size * 0.84, size * 1.3], fill=figure)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85, optimize=True)
+    return ContentFile(buffer.getvalue(), name=f"{name}.jpg")
+
+
+def _mix(first, second):
+    return tuple((a * 3 + b) // 4 for a, b in zip(first, second, strict=True))
+
+
 def _rgb(hex_colour):
     value = hex_colour.lstrip("#")
     return tuple(int(value[i : i + 2], 16) for i in (0, 2, 4))

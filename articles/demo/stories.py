@@ -18,6 +18,19 @@ SECTIONS = [
 ]
 
 
+# The public profiles of the demo accounts that write: a bio, and the colours of a portrait.
+AUTHORS = {
+    "editor": {
+        "bio": (
+            "Maya Ortiz edits Lifescope News. She covered Latin America and world trade for ten "
+            "years before joining the desk, and chooses the week's Global Highlight.\n\n"
+            "Write to her through the comment form under any story."
+        ),
+        "palette": ("#f2d7a6", "#8a1c1c"),
+    },
+}
+
+
 def _seed_body():
     return (Path(__file__).with_name("trump-petro-white-house.html")).read_text(encoding="utf-8")
 

@@ -47,7 +47,7 @@ def test_editors_group_has_exactly_the_newsroom_permissions():
         f"{action}_{model}"
         for action in ("add", "change", "delete", "view")
         for model in ("article", "section")
-    } | {"preview_article", "publish_article"}
+    } | {"preview_article", "publish_article", "change_author", "view_author"}
     expected = (
         {("articles", c) for c in expected_articles}
         | {("taggit", f"{action}_tag") for action in ("add", "change", "delete", "view")}

@@ -76,3 +76,18 @@ def test_refuses_a_site_with_real_content_unless_forced():
 
     call_command("load_demo", "--force")
     assert Article.objects.filter(slug=SEED_SLUG).exists()
+
+
+def test_the_demo_writer_has_a_public_profile_with_bio_and_photo(client):
+    call_command("load_demo")
+
+    author = page(client.get("/authors/maya-ortiz/"))
+    byline = page(client.get(f"/articles/{SEED_SLUG}/")).find("a", rel="author")
+
+    assert author.find("h1").text == "Maya Ortiz"
+    assert "chooses the week's Global Highlight" in author.find(class_="author-header__bio").text
+    photo = author.find("img", class_="author-header__photo")
+    assert photo.attrs["src"].startswith("/media/authors/maya-ortiz")
+    assert (photo.attrs["width"], photo.attrs["height"]) == ("480", "480")
+    assert (byline.attrs["href"], byline.text) == ("/authors/maya-ortiz/", "Maya Ortiz")
+    assert client.get("/authors/editor/").status_code == 404

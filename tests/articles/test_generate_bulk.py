@@ -14,6 +14,7 @@ from articles.models import Article
 from comments.models import Comment
 from lifescope.sanitize import plain_text_to_html
 from tests.factories import ArticleFactory
+from tests.reading import page
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +109,14 @@ def test_a_plan_splits_its_totals_exactly_however_uneven_the_weights():
     assert sum(plan.views) == 678_901
     assert sum(plan.comments) == 12_345
     assert sum(views for n in range(500) for _, views in plan.daily_views(n)) == 678_901
+
+
+def test_the_generated_writer_has_a_public_profile(client):
+    generate(articles=12, comments=0, views=0)
+
+    byline = page(client.get(Article.objects.published().first().get_absolute_url())).find(
+        "a", rel="author"
+    )
+
+    assert (byline.attrs["href"], byline.text) == ("/authors/bulk-writer/", "Bulk Writer")
+    assert client.get("/authors/bulk-writer/").status_code == 200

@@ -54,9 +54,11 @@ def test_reading_time_counts_words_of_the_visible_text():
     assert article.reading_minutes == 4
 
 
-def test_author_name_prefers_byline_then_full_name():
+def test_author_name_prefers_byline_then_the_public_profiles_name():
     article = ArticleFactory(author__first_name="Lena", author__last_name="Moss", byline="")
     assert article.author_name == "Lena Moss"
+    article.author.author_profile.name = "Lena M. Moss"
+    assert article.author_name == "Lena M. Moss"
     article.byline = "Lifescope News Desk"
     assert article.author_name == "Lifescope News Desk"
 

@@ -27,7 +27,7 @@ def make_articles(count, tags_each, offset=0):
         (lambda articles: articles[0].get_absolute_url(), 4),
         (lambda articles: articles[0].section.get_absolute_url(), 5),
         (lambda articles: "/tags/common/", 5),
-        (lambda articles: f"/authors/{articles[0].author.username}/", 5),
+        (lambda articles: articles[0].author.author_profile.get_absolute_url(), 5),
     ],
     ids=["front", "article", "section", "tag", "author"],
 )

@@ -1,8 +1,12 @@
+import io
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
+import time_machine
+from django.utils import timezone
+from PIL import Image
 
 from tests.factories import (
     ArticleFactory,
@@ -90,13 +94,50 @@ def test_json_ld_is_a_valid_news_article(client):
         {
             "@type": "Person",
             "name": "Ana Reporter",
-            "url": f"http://testserver/authors/{article.author.username}/",
+            "url": f"http://testserver{article.author.author_profile.get_absolute_url()}",
         }
     ]
     assert data["publisher"]["@type"] == "NewsMediaOrganization"
     assert data["publisher"]["name"] == "Lifescope News"
-    assert data["publisher"]["logo"]["url"].startswith("http://testserver/static/")
     assert data["mainEntityOfPage"]["@id"] == f"http://testserver{article.get_absolute_url()}"
+
+
+def test_the_publisher_logo_is_a_raster_image_of_its_stated_size(client):
+    article = ArticleFactory()
+
+    logo = json.loads(read(client, article.get_absolute_url()).json_ld[0])["publisher"]["logo"]
+    served = client.get(logo["url"].removeprefix("http://testserver"))
+
+    assert logo["@type"] == "ImageObject"
+    assert served.status_code == 200
+    with Image.open(io.BytesIO(b"".join(served.streaming_content))) as image:
+        assert image.format == "PNG"
+        assert (logo["width"], logo["height"]) == image.size
+        # Google's minimum for a publisher logo.
+        assert min(image.size) >= 112
+
+
+def test_a_story_written_before_its_scheduled_time_is_not_modified_before_it_went_out(client):
+    going_out = timezone.now() + timedelta(hours=6)
+    article = ArticleFactory(published_at=going_out)  # written and saved now, scheduled
+
+    with time_machine.travel(going_out + timedelta(hours=1)):
+        page = read(client, article.get_absolute_url())
+    data = json.loads(page.json_ld[0])
+
+    published = datetime.fromisoformat(data["datePublished"])
+    assert published == going_out.replace(microsecond=0)
+    assert datetime.fromisoformat(data["dateModified"]) == published
+    assert datetime.fromisoformat(page.meta["article:modified_time"]) == going_out
+
+
+def test_a_later_edit_is_the_modification_date(client, written_and_published):
+    article = written_and_published(days_ago=2)
+
+    data = json.loads(read(client, article.get_absolute_url()).json_ld[0])
+
+    assert datetime.fromisoformat(data["dateModified"]) == article.updated_at.replace(microsecond=0)
+    assert data["dateModified"] > data["datePublished"]
 
 
 def test_a_hostile_title_cannot_break_out_of_the_json_ld(client):

@@ -61,7 +61,7 @@ def test_articles_sitemap_lists_published_stories_with_their_update_date(client)
 def test_sections_tags_and_authors_sitemaps(client):
     world = SectionFactory(slug="world", order=1)
     SectionFactory(slug="empty", order=2)
-    writer = EditorFactory(username="writer")
+    writer = EditorFactory(username="writer", first_name="Wren", last_name="Ito")
     EditorFactory(username="drafter")
     UserFactory(username="reader")
     ArticleFactory(section=world, author=writer, tags=["Visible"])
@@ -78,7 +78,7 @@ def test_sections_tags_and_authors_sitemaps(client):
     assert sections[0].findtext(f"{SM}lastmod") is not None
     assert sections[1].findtext(f"{SM}lastmod") is None
     assert locations(tags) == ["http://testserver/tags/visible/"]
-    assert locations(authors) == ["http://testserver/authors/writer/"]
+    assert locations(authors) == ["http://testserver/authors/wren-ito/"]
 
 
 def test_news_sitemap_holds_the_last_two_days_with_titles_and_dates(client):

@@ -14,7 +14,6 @@ from tests.factories import (
     ScheduledArticleFactory,
     SectionFactory,
     StaffFactory,
-    UserFactory,
     hours_ago,
 )
 from tests.reading import card_titles, lead_title, page, texts
@@ -234,26 +233,6 @@ def test_tag_with_only_unpublished_stories_is_not_found(client):
     assert client.get("/tags/embargoed/").status_code == 404
 
 
-def test_author_page_lists_their_published_work(client):
-    article = ArticleFactory(
-        author__username="lena", author__first_name="Lena", author__last_name="Moss"
-    )
-    ArticleFactory()
-
-    response = client.get("/authors/lena/")
-
-    assert card_titles(response) == [article.title]
-    assert "<h1>Lena Moss</h1>" in response.content.decode()
-
-
-def test_accounts_without_published_work_have_no_public_page(client):
-    UserFactory(username="admin-person")
-    DraftArticleFactory(author__username="drafter")
-    assert client.get("/authors/admin-person/").status_code == 404
-    assert client.get("/authors/drafter/").status_code == 404
-    assert client.get("/authors/nobody/").status_code == 404
-
-
 def test_the_popular_box_ranks_the_last_7_days_and_skips_unpublished(client):
     """The box on every page ranks by the same window that /popular/ opens on, names it and
     links there: an old story read long ago does not lead it."""
@@ -302,5 +281,5 @@ def test_section_navigation_is_on_every_page(client):
 
 
 @pytest.mark.parametrize("path", ["/authors/%00/", "/authors/editor%00/", "/authors/a%2Fb/"])
-def test_impossible_usernames_are_not_found(client, path):
+def test_impossible_author_addresses_are_not_found(client, path):
     assert client.get(path).status_code == 404

@@ -17,7 +17,12 @@ pytestmark = BROWSER_TEST
 def test_no_serious_or_critical_axe_violation_on_readers_pages(page, watch, demo_site):
     seed = f"/articles/{SEED_SLUG}/"
     assert Comment.objects.approved().filter(article__slug=SEED_SLUG).exists()
-    pages = {"front page": "/", "article with comments": seed, "tag page": "/tags/colombia/"}
+    pages = {
+        "front page": "/",
+        "article with comments": seed,
+        "tag page": "/tags/colombia/",
+        "author page": "/authors/maya-ortiz/",
+    }
     with contextlib.suppress(NoReverseMatch):  # search may not be built on this tree yet
         pages["search"] = reverse("articles:search") + "?q=Colombia"
 

@@ -9,7 +9,11 @@ pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT)
 
 pytestmark = BROWSER_TEST
 
-PAGES = {"front-page": "/", "article": f"/articles/{SEED_SLUG}/"}
+PAGES = {
+    "front-page": "/",
+    "article": f"/articles/{SEED_SLUG}/",
+    "author": "/authors/maya-ortiz/",
+}
 
 
 @pytest.mark.parametrize("device, viewport", [("phone", PHONE), ("desktop", DESKTOP)])

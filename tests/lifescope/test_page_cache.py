@@ -58,7 +58,7 @@ def pages(article):
         article.section.get_absolute_url(),
         "/tags/space/",
         "/",
-        f"/authors/{article.author.username}/",
+        article.author.author_profile.get_absolute_url(),
         "/archive/",
         month_of(article),
     ]
@@ -96,7 +96,7 @@ def test_the_shared_pages_come_from_the_cache_on_the_second_visit(url):
         slug="comet",
         section=SectionFactory(slug="science"),
         tags=["space"],
-        author=EditorFactory(username="comet-writer"),
+        author=EditorFactory(first_name="Comet", last_name="Writer"),
     )
 
     first, second = visit(url), visit(url)

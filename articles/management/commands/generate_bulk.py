@@ -9,7 +9,7 @@ from taggit.models import Tag, TaggedItem
 from analytics.models import ArticleDailyViews
 from articles import search, services
 from articles.bulk import Plan, RowWriter, reserve_ids
-from articles.models import Article, Section
+from articles.models import Article, Author, Section
 from comments.models import Comment
 from lifescope.sanitize import clean_html, plain_text_to_html
 
@@ -105,6 +105,8 @@ class Command(BaseCommand):
         author, _ = get_user_model().objects.get_or_create(
             username="bulk-author", defaults={"first_name": "Bulk", "last_name": "Writer"}
         )
+        # The rows below skip Article.save(), which would make it.
+        Author.objects.for_user(author)
         sections = [
             Section.objects.get_or_create(slug=f"bulk-{n}", defaults={"name": f"Bulk {n}"})[0]
             for n in range(SECTIONS)

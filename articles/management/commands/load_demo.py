@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from articles import services
 from articles.demo import stories
-from articles.demo.artwork import hero_image
-from articles.models import Article, Section
+from articles.demo.artwork import hero_image, portrait
+from articles.models import Article, Author, Section
 from articles.signals import demo_loaded
 
 DEMO_ACCOUNTS = [
@@ -48,6 +48,8 @@ class Command(BaseCommand):
                 self._create_article(story, accounts["editor"], sections, now)
                 for story in stories.STORIES + stories.UNPUBLISHED_STORIES
             ]
+            for username, details in stories.AUTHORS.items():
+                self._complete_profile(accounts[username], details)
             demo_loaded.send(sender=self.__class__, articles=created, accounts=accounts)
             services.everything_changed()
         published = len(stories.STORIES)
@@ -101,6 +103,14 @@ class Command(BaseCommand):
         article.save()
         article.tags.add(*story["tags"])
         return article
+
+    def _complete_profile(self, user, details):
+        """A bio and a photo for the profile the demo stories made; an editor's own stay."""
+        author = Author.objects.for_user(user)
+        author.bio = author.bio or details["bio"]
+        if not author.photo:
+            author.photo = portrait(author.slug, details["palette"])
+        author.save()
 
     def _print_accounts(self):
         self.stdout.write("Demo accounts for /admin/ (change these passwords on a real site):")

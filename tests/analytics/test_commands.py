@@ -7,9 +7,10 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.utils import timezone
 
-from analytics import rankings, services
+from analytics import pruning, rankings
 from analytics.models import ArticleDailyViews, ArticleHourlyViews
 from articles.models import Article
+from tests.analytics.conftest import GOOGLEBOT, counted
 from tests.factories import ArticleDailyViewsFactory, ArticleFactory, ArticleHourlyViewsFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,7 +31,7 @@ def test_prune_rolls_old_days_into_months_and_keeps_every_total():
             article=article, day=TODAY - datetime.timedelta(days=age), views=age + 1, bot_hits=1
         )
     before = totals(article)
-    removed = services.prune_views(40, today=TODAY)
+    removed = pruning.prune_views(40, today=TODAY)
     assert totals(article) == before
     cutoff = TODAY - datetime.timedelta(days=40)
     recent = ArticleDailyViews.objects.filter(article=article, day__gte=cutoff)
@@ -43,14 +44,14 @@ def test_prune_rolls_old_days_into_months_and_keeps_every_total():
     assert old_days == [datetime.date(2025, 11, 1), datetime.date(2025, 12, 1),
                         datetime.date(2026, 1, 1)]  # fmt: skip
     assert removed == 80 - 3
-    assert services.prune_views(40, today=TODAY) == 0, "running it again changes nothing"
+    assert pruning.prune_views(40, today=TODAY) == 0, "running it again changes nothing"
     assert totals(article) == before
 
 
 def test_prune_keeps_two_days_of_hourly_rows():
     recent = ArticleHourlyViewsFactory(hour=timezone.now() - datetime.timedelta(hours=47))
     ArticleHourlyViewsFactory(hour=timezone.now() - datetime.timedelta(hours=49))
-    services.prune_views(40)
+    pruning.prune_views(40)
     assert list(ArticleHourlyViews.objects.all()) == [recent]
 
 
@@ -61,11 +62,17 @@ def test_prune_refuses_to_eat_into_the_ranking_windows(capsys):
     assert "row(s) fewer" in capsys.readouterr().out
 
 
-def test_flush_views_reports_and_refreshes_the_rankings(capsys):
-    ArticleDailyViewsFactory(article=ArticleFactory(title="Fresh"), views=5)
+def test_flush_views_moves_this_hosts_logs_and_says_what_it_counted(read, capsys):
+    article = ArticleFactory()
+    read(article, ip="203.0.113.1")
+    read(article, ip="203.0.113.2")
+    read(article, ip="203.0.113.2")
+    read(article, user_agent=GOOGLEBOT)
     call_command("flush_views")
-    assert "Flushed" in capsys.readouterr().out
-    assert rankings.popular("7d")[0].article.title == "Fresh"
+    assert capsys.readouterr().out == "Flushed 2 view(s) and 1 bot hit(s).\n"
+    assert counted(article) == (2, 1)
+    call_command("flush_views")
+    assert capsys.readouterr().out == "Flushed 0 view(s) and 0 bot hit(s).\n"
 
 
 def test_the_demo_rankings_differ_by_window_and_match_the_totals():

@@ -1,19 +1,27 @@
 """One view per article page a person reads; everything else is not a view."""
 
-import time
+import datetime
+import os
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from analytics import visitors
+from analytics import counting, flush, viewlog, visitors
 from analytics.middleware import ViewCounterMiddleware
+from analytics.models import ViewSighting
 from articles.views import ARTICLE_VIEW_HEADER, ARTICLE_VIEW_SIGNER
 from lifescope.client import client_ip
-from tests.analytics.conftest import BROWSER, GOOGLEBOT, recorded
+from tests.analytics.conftest import BROWSER, GOOGLEBOT, counted, log_files, recorded
 from tests.factories import ArticleFactory, DraftArticleFactory, ScheduledArticleFactory
 
 pytestmark = pytest.mark.django_db
+
+# 10:00 on a Monday: a window of reads never crosses midnight, when visitor keys rotate.
+MORNING = datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC)
+WINDOW = 30 * 60
 
 
 @pytest.fixture
@@ -41,11 +49,41 @@ def test_different_visitors_count_apart(read, article):
     assert recorded(article) == (3, 0)
 
 
-def test_a_visitor_counts_again_after_the_window(read, article, settings):
-    settings.ANALYTICS = {**settings.ANALYTICS, "DEDUPE_SECONDS": 1}
+@pytest.fixture
+def morning(settings):
+    """The clock stopped at MORNING, with the dedupe window at 30 minutes."""
+    settings.ANALYTICS = {**settings.ANALYTICS, "DEDUPE_SECONDS": WINDOW}
+    with time_machine.travel(MORNING, tick=False) as traveller:
+        yield traveller
+
+
+def test_a_visitor_counts_again_once_the_window_has_passed(read, morning):
+    article = ArticleFactory()
     read(article)
+    morning.shift(WINDOW - 1)
     read(article)
-    time.sleep(1.1)
+    assert recorded(article) == (1, 0), "a reload within the window is a repeat"
+    morning.shift(1)
+    read(article)
+    assert recorded(article) == (2, 0), "a read a whole window after the counted one counts"
+
+
+def test_a_reader_reloading_every_few_minutes_counts_once_per_window(read, morning):
+    """The window runs from the last counted read, not the last read: else a reader who
+    reloads every 29 minutes would count once a day."""
+    article = ArticleFactory()
+    for _ in range(7):
+        read(article)
+        morning.shift(29 * 60)  # 0, 29, 58 (counts), 87, 116 (counts), 145, 174 (counts)
+    assert recorded(article) == (4, 0)
+
+
+def test_the_same_visitor_on_another_day_is_another_visitor(read, morning):
+    """Keys rotate at midnight, so a read at 23:59 and one at 00:01 are two readers'."""
+    article = ArticleFactory()
+    morning.move_to(MORNING.replace(hour=23, minute=59))
+    read(article)
+    morning.shift(120)
     read(article)
     assert recorded(article) == (2, 0)
 
@@ -193,6 +231,63 @@ def test_pages_served_from_a_page_cache_still_count(client, article, settings, m
         assert ARTICLE_VIEW_HEADER not in response.headers
     assert len(rendered) == 1, "the second and third requests should be cache hits"
     assert recorded(article) == (3, 0)
+
+
+class TestWhenTheLogCannotBeWritten:
+    """A full disk or a folder that cannot be written: each view is counted in the database
+    at once, deduped the same way, and the reader never notices."""
+
+    @pytest.fixture
+    def unwritable(self, settings, tmp_path):
+        blocker = tmp_path / "a-file-not-a-folder"
+        blocker.write_text("")
+        settings.ANALYTICS = {**settings.ANALYTICS, "LOG_DIR": blocker}
+
+    def test_views_are_counted_at_once_and_deduped(self, read, morning, unwritable):
+        article = ArticleFactory()
+        for ip in ("203.0.113.1", "203.0.113.2", "203.0.113.2", "203.0.113.2"):
+            assert read(article, ip=ip).status_code == 200
+        assert read(article, user_agent=GOOGLEBOT).status_code == 200
+        assert counted(article) == (2, 1), "in the database with no flush"
+        morning.shift(WINDOW)
+        read(article, ip="203.0.113.2")
+        assert counted(article) == (3, 1), "and again once the window has passed"
+
+    @pytest.mark.parametrize("disk_fails_first", [False, True], ids=["logged-first", "db-first"])
+    def test_a_logged_read_and_one_counted_at_once_are_one_view(
+        self, read, morning, monkeypatch, disk_fails_first
+    ):
+        article = ArticleFactory()
+
+        def disk_full(self, data):
+            raise OSError(28, "No space left on device")
+
+        for failing in (disk_fails_first, not disk_fails_first):
+            with monkeypatch.context() as patch:
+                if failing:
+                    patch.setattr(viewlog.ViewLog, "append", disk_full)
+                assert read(article).status_code == 200
+            morning.shift(60)
+        assert counted(article) == (1, 0)
+        assert recorded(article) == (1, 0), "the flush dedupes the logged read against it"
+        assert ViewSighting.objects.count() == 1
+
+    def test_a_write_cut_short_is_counted_at_once_and_spoils_no_later_line(
+        self, morning, monkeypatch
+    ):
+        article = ArticleFactory()
+        real_write = os.write
+        counting.record(article.pk, viewlog.VIEW, "a" * 32)
+        with monkeypatch.context() as patch:
+            # A disk that fills in the middle of a line takes only its first bytes.
+            patch.setattr(os, "write", lambda fd, data: real_write(fd, data[:7]))
+            counting.record(article.pk, viewlog.VIEW, "b" * 32)
+        assert counted(article) == (1, 0), "the cut line is counted at once"
+        counting.record(article.pk, viewlog.VIEW, "c" * 32)
+        counting.record(article.pk, viewlog.BOT)
+        assert recorded(article) == (3, 1)
+        assert flush.flush() == flush.Flushed(), "every file has been read to its end"
+        assert len(log_files(settings.ANALYTICS["LOG_DIR"])) == 1, "the cut file is finished"
 
 
 class TestVisitors:

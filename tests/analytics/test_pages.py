@@ -6,7 +6,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from analytics import rankings
-from articles import sidebars
 from tests.factories import (
     ArticleDailyViewsFactory,
     ArticleFactory,
@@ -14,7 +13,7 @@ from tests.factories import (
     EditorFactory,
     StaffFactory,
 )
-from tests.reading import texts
+from tests.reading import page, texts
 
 pytestmark = pytest.mark.django_db
 
@@ -92,24 +91,41 @@ def test_the_header_links_to_the_popular_page(client):
 
 
 class TestPopularBox:
-    def test_pins_come_first_then_the_most_viewed_and_excluded_never(self):
-        ArticleFactory(title="Most read", view_count=900)
+    def box(self):
+        return rankings.popular_box(None)
+
+    def test_pins_come_first_then_the_weeks_most_read_and_excluded_never(self):
+        read_today("Most read", 900)
         ArticleFactory(title="Pinned", view_count=1, popular_pinned=True)
-        ArticleFactory(title="Removed", view_count=5000, popular_excluded=True)
+        read_today("Removed", 5000, popular_excluded=True)
         ArticleFactory(title="Pinned but removed", popular_pinned=True, popular_excluded=True)
         DraftArticleFactory(title="Pinned draft", popular_pinned=True)
-        ArticleFactory(title="Second", view_count=400)
-        assert [post["title"] for post in sidebars.popular_posts()] == [
-            "Pinned",
-            "Most read",
-            "Second",
-        ]
+        read_today("Second", 400)
+        ArticleFactory(title="Read long ago", view_count=90_000)  # nothing in the last 7 days
+        assert texts(self.box(), class_="popular-posts__item") == ["Pinned", "Most read", "Second"]
+
+    def test_it_holds_popular_box_size_stories(self, settings):
+        settings.ANALYTICS = {**settings.ANALYTICS, "POPULAR_BOX_SIZE": 3}
+        ArticleFactory(title="Pinned", popular_pinned=True)
+        for n in range(5):
+            read_today(f"Story {n}", 100 - n)
+        assert texts(self.box(), class_="popular-posts__item") == ["Pinned", "Story 0", "Story 1"]
+
+    def test_an_empty_box_says_so_and_links_to_the_page(self):
+        box = page(self.box())
+        assert "No stories have been read in the last 7 days." in box.text
+        assert box.find("a", href=POPULAR).text.startswith("More popular stories")
+
+    def test_every_public_page_shows_it(self, client):
+        read_today("Bridge opens", 12)
+        response = client.get("/")
+        assert texts(response, class_="popular-posts__item") == ["Bridge opens"]
 
     def test_it_costs_no_query_when_warm(self, django_assert_num_queries):
-        ArticleFactory(title="Most read", view_count=900, popular_pinned=True)
-        sidebars.popular_posts()
+        read_today("Most read", 900, popular_pinned=True)
+        self.box()
         with django_assert_num_queries(0):
-            assert sidebars.popular_posts()[0]["title"] == "Most read"
+            assert texts(self.box(), class_="popular-posts__item") == ["Most read"]
 
 
 class TestReadershipChart:

@@ -1,51 +1,68 @@
-"""When Redis cannot answer, views still count, once per visitor, in the database."""
+"""Counting never talks to Redis: with Redis unreachable, every view still counts exactly,
+once per visitor, and no step of a view's path tries to reach it."""
 
 import pytest
-from redis.exceptions import ConnectionError as RedisConnectionError
+import redis.connection
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.test import RequestFactory
 
-from analytics import buffer, services
-from analytics.models import ArticleDailyViews, FallbackSighting
+from analytics import counting, flush, viewlog
+from tests.analytics.conftest import BROWSER, GOOGLEBOT, counted, recorded
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
 
 
-class UnreachableBuffer:
-    def add(self, *args, **kwargs):
-        raise RedisConnectionError("Connection refused")
-
-    add_first_read = ship = add
-
-
-def flush_after_responses():
-    """What a web process does a moment after its responses, with Redis as it is now."""
-    services.flush_files(services.local_buffer(), wait=True, view_buffer=buffer.get_buffer())
-
-
 @pytest.fixture
-def redis_down(monkeypatch):
-    monkeypatch.setattr(buffer, "get_buffer", lambda: UnreachableBuffer())
+def redis_attempts(monkeypatch):
+    """Every attempt to open a connection to Redis, refused and remembered."""
+    attempts = []
+
+    def refuse(connection, *args, **kwargs):
+        attempts.append(f"{connection.host}:{connection.port}")
+        raise redis.exceptions.ConnectionError("Connection refused")
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "connect_check_health", refuse)
+    return attempts
 
 
-def test_views_during_an_outage_are_written_to_the_database(read, redis_down):
+def test_views_during_an_outage_count_exactly_once_per_visitor(read, redis_unreachable):
     article = ArticleFactory()
-
-    for address in ("203.0.113.1", "203.0.113.2", "203.0.113.3"):
+    for address in ("203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.3"):
         assert read(article, ip=address).status_code == 200
-    flush_after_responses()
-
-    article.refresh_from_db()
-    assert article.view_count == 3
-    assert ArticleDailyViews.objects.get(article=article).views == 3
+    assert read(article, user_agent=GOOGLEBOT).status_code == 200
+    assert recorded(article) == (3, 1)
 
 
-def test_a_reloading_visitor_still_counts_once_during_an_outage(read, redis_down):
+def test_counting_and_flushing_never_reach_for_redis(redis_unreachable, redis_attempts):
+    article = ArticleFactory()
+    for n in range(5):
+        request = RequestFactory().get(
+            "/", REMOTE_ADDR=f"203.0.113.{n % 3}", HTTP_USER_AGENT=BROWSER
+        )
+        assert counting.count_response(request, HttpResponse(), article.pk)
+    assert flush.flush(wait=True).views == 3
+    assert redis_attempts == []
+
+
+def test_a_view_counted_at_once_never_reaches_for_redis_either(
+    redis_unreachable, redis_attempts, monkeypatch
+):
     article = ArticleFactory()
 
-    for _ in range(5):
-        read(article, ip="203.0.113.9")
-    flush_after_responses()
+    def disk_full(self, data):
+        raise OSError(28, "No space left on device")
 
-    article.refresh_from_db()
-    assert article.view_count == 1
-    assert FallbackSighting.objects.count() == 1
+    monkeypatch.setattr(viewlog.ViewLog, "append", disk_full)
+    counting.record(article.pk, viewlog.VIEW, "a" * 32)
+    counting.record(article.pk, viewlog.VIEW, "a" * 32)
+    counting.record(article.pk, viewlog.BOT)
+    assert counted(article) == (1, 1)
+    assert redis_attempts == []
+
+
+def test_the_fixture_would_see_an_attempt(redis_unreachable, redis_attempts):
+    """The guard above is real: the cache of this outage does try Redis, and is refused."""
+    assert cache.get("anything") is None
+    assert redis_attempts

@@ -1,34 +1,52 @@
-"""Views reach the database and the rankings move without any process but the web server."""
+"""Views reach the database with no process but the web server: after a response, the process
+that served it flushes the host's logs when FLUSH_SECONDS have passed (flush.flush_if_due)."""
 
-import datetime
-import os
+import time
 
 import pytest
-from django.core.cache import cache
+import time_machine
 from django.test import Client
 
-from analytics import filebuffer, rankings, scheduling, services
+from analytics import flush
 from articles.models import Article
-from lifescope import page_cache
 from tests.analytics.conftest import BROWSER
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
 
+EVERY = 60
+
+
+class Clock:
+    """Moves time.time() (by time-machine) and time.monotonic() (which time-machine leaves
+    alone) together. The flush lock file's time is the kernel's, which nothing moves, so the
+    clock starts 30 s ahead of it and stays ahead however slowly the test runs."""
+
+    def __init__(self, traveller):
+        self.traveller = traveller
+        self.offset = 0.0
+
+    def monotonic(self, real=time.monotonic):
+        return real() + self.offset
+
+    def shift(self, seconds):
+        self.traveller.shift(seconds)
+        self.offset += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    with time_machine.travel(time.time() + 30, tick=False) as traveller:
+        clock = Clock(traveller)
+        monkeypatch.setattr(time, "monotonic", clock.monotonic)
+        yield clock
+
 
 @pytest.fixture
 def in_band(settings, monkeypatch):
-    """Flushing after responses on, with this process's clock check due. A minute apart, not
-    production's second, so a slow machine cannot make the next flush due within a test."""
-    settings.ANALYTICS = {**settings.ANALYTICS, "FLUSH_SECONDS": 60}
-    monkeypatch.setattr(scheduling, "_next_check", 0.0)
-    # This test process must not flush into the real database as it exits.
-    monkeypatch.setattr(scheduling, "_exit_flush_registered", True)
-
-
-@pytest.fixture
-def file_buffer(settings):
-    settings.ANALYTICS = {**settings.ANALYTICS, "BUFFER_IN_REDIS": False}
+    """Flushing after responses every EVERY seconds, as a process that has not flushed yet."""
+    settings.ANALYTICS = {**settings.ANALYTICS, "FLUSH_SECONDS": EVERY}
+    monkeypatch.setattr(flush, "_next_check", 0.0)
 
 
 def read(article, ip):
@@ -40,82 +58,59 @@ def stored_views(article):
 
 
 def test_a_view_reaches_the_database_after_the_response_when_a_flush_is_due(
-    file_buffer, in_band, monkeypatch
+    clock, in_band, monkeypatch
 ):
     article = ArticleFactory()
     assert read(article, "203.0.113.1").status_code == 200
-    assert stored_views(article) == 1, "flushed after the response, with no command run"
+    assert stored_views(article) == 1, "flushed after the response, on a host's first view"
 
-    monkeypatch.setattr(scheduling, "_next_check", 0.0)  # another process, due as well
     read(article, "203.0.113.2")
-    assert stored_views(article) == 1, "but a flush ran less than an interval ago"
-    assert services.flush_views().views == 1
+    assert stored_views(article) == 1, "this process flushed less than EVERY seconds ago"
+
+    monkeypatch.setattr(flush, "_next_check", 0.0)  # another process of the host, due
+    read(article, "203.0.113.3")
+    assert stored_views(article) == 1, "but the host flushed less than EVERY seconds ago"
+
+    clock.shift(EVERY)
+    read(article, "203.0.113.4")
+    assert stored_views(article) == 4, "a whole interval later"
 
 
-def test_without_in_band_flushing_views_wait_for_the_command(file_buffer, monkeypatch):
-    monkeypatch.setattr(scheduling, "_next_check", 0.0)
+def test_each_process_checks_the_clock_once_per_interval(clock, in_band, monkeypatch):
+    """Between its flushes a process does not even look at the host's lock file."""
+    article = ArticleFactory()
+    read(article, "203.0.113.1")
+    flushes = []
+    monkeypatch.setattr(flush, "flush", lambda **kwargs: flushes.append(kwargs))
+    for n in range(5):
+        clock.shift(EVERY / 10)
+        read(article, f"203.0.113.{10 + n}")
+    assert flushes == []
+    clock.shift(EVERY / 2)
+    read(article, "203.0.113.20")
+    assert flushes == [{"min_interval": EVERY}]
+
+
+def test_without_in_band_flushing_views_wait_for_the_command(monkeypatch):
+    monkeypatch.setattr(flush, "_next_check", 0.0)
     article = ArticleFactory()
     read(article, "203.0.113.1")
     assert stored_views(article) == 0
-    assert services.flush_views().views == 1
+    assert flush.flush().views == 1
 
 
-def test_with_redis_one_process_flushes_per_interval_for_the_whole_site(
-    redis_buffer, in_band, monkeypatch
-):
+def test_a_flush_that_fails_after_a_response_loses_nothing(clock, in_band, monkeypatch, caplog):
     article = ArticleFactory()
-    read(article, "203.0.113.1")
-    assert stored_views(article) == 1
-    assert redis_buffer.pending() == []
 
-    monkeypatch.setattr(scheduling, "_next_check", 0.0)  # another process, due by its clock
+    def database_down(lines):
+        raise ConnectionError("the database is restarting")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(flush, "ingest", database_down)
+        assert read(article, "203.0.113.1").status_code == 200
+    assert "Could not flush the view logs" in caplog.text
+    assert stored_views(article) == 0
+
+    clock.shift(EVERY)
     read(article, "203.0.113.2")
-    assert stored_views(article) == 1, "the site's gate holds"
-    # An interval later, for the host's files and for the site.
-    os.utime(services.local_buffer().directory / filebuffer.LOCK_NAME, (0, 0))
-    cache.delete(scheduling.FLUSH_GATE_KEY)
-    monkeypatch.setattr(scheduling, "_next_check", 0.0)
-    read(article, "203.0.113.3")
-    assert stored_views(article) == 3
-
-
-def test_a_worker_flushes_its_file_as_it_exits(file_buffer):
-    article = ArticleFactory()
-    view_buffer = scheduling.writer()
-    view_buffer.add(article.pk, datetime.date(2026, 3, 2))
-    scheduling._flush_at_exit()
-    assert stored_views(article) == 1
-    assert view_buffer.names() == [], "its finished file is gone"
-
-
-def test_rankings_that_moved_retire_the_cached_pages(django_capture_on_commit_callbacks):
-    leader, follower = ArticleFactory(view_count=10), ArticleFactory(view_count=5)
-    ranked = rankings.ranking("all")
-    assert [pk for pk, _ in ranked] == [leader.pk, follower.pk]
-    generation = page_cache.current_generation()
-
-    Article.objects.filter(pk=follower.pk).update(view_count=50)  # as a flush would
-    with django_capture_on_commit_callbacks(execute=True):
-        assert scheduling.refresh_rankings_if_due()
-    assert [pk for pk, _ in rankings.ranking("all")] == [follower.pk, leader.pk]
-    assert page_cache.current_generation() != generation
-
-
-def test_rankings_that_did_not_move_leave_the_cached_pages_alone(
-    django_capture_on_commit_callbacks,
-):
-    ArticleFactory(view_count=10)
-    rankings.ranking("all")
-    generation = page_cache.current_generation()
-    with django_capture_on_commit_callbacks(execute=True):
-        assert not scheduling.refresh_rankings_if_due()
-    assert page_cache.current_generation() == generation
-
-
-def test_rankings_are_refreshed_at_most_once_per_interval():
-    ArticleFactory(view_count=10)
-    scheduling.refresh_rankings_if_due()
-    rankings.ranking("all")
-    Article.objects.update(view_count=20)
-    assert not scheduling.refresh_rankings_if_due()
-    assert rankings.ranking("all")[0][1] == 10.0, "the cached ranking stands until it is due"
+    assert stored_views(article) == 2, "the next flush takes the lines the failed one left"

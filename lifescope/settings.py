@@ -188,6 +188,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+# A password reset link (lifescope/signin.py) works once, for this many seconds.
+PASSWORD_RESET_TIMEOUT = env_int("DJANGO_PASSWORD_RESET_TIMEOUT", 60 * 60)
+
+# --- Staff sign-in --------------------------------------------------------------------------
+STAFF_SIGN_IN = {
+    # Reset e-mails one address receives per window; more requests get the usual answer and
+    # no e-mail, so the form cannot flood a mailbox, nor tell which addresses have accounts.
+    "RESET_EMAILS_PER_ADDRESS": env_int("LIFESCOPE_RESET_EMAILS_PER_ADDRESS", 3),
+    # Reset requests one client may make per window, whatever the addresses; then a 429 page.
+    "RESET_REQUESTS_PER_CLIENT": env_int("LIFESCOPE_RESET_REQUESTS_PER_CLIENT", 10),
+    "RESET_WINDOW_SECONDS": 60 * 60,
+}
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

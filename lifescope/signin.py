@@ -6,23 +6,33 @@ redirect to the same page, and the account is looked up and its e-mail sent only
 response has gone out (`after_response`), so not even the time taken differs. Requests are
 counted in the cache: a client asking too often gets a 429 page, and an address gets only a few
 e-mails per window, however often it is asked for (the askers are answered as usual).
+Setting a new password this way also ends the account's sign-in pause.
+
+Failed sign-ins are counted by django-axes (settings: AXES_*), which calls `paused_response`
+for the page of a refused sign-in.
 """
 
 import hashlib
 import logging
+import math
 import threading
 from datetime import timedelta
 from functools import partial
 
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
+from axes.utils import reset as reset_failed_sign_ins
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.cache import cache
 from django.core.signals import request_finished
+from django.db.models import Max, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.timesince import timesince
 
 from lifescope.client import client_ip
@@ -131,6 +141,41 @@ class PasswordResetConfirmView(AdminPage, auth_views.PasswordResetConfirmView):
             response.status_code = 400
         return response
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        # Whoever holds the mailbox may choose the password, so the new one works at once.
+        reset_failed_sign_ins(username=form.user.get_username())
+        return response
+
 
 class PasswordResetCompleteView(AdminPage, auth_views.PasswordResetCompleteView):
     pass
+
+
+def paused_response(request, original_response, credentials):
+    """django-axes' answer to a sign-in it refuses (AXES_LOCKOUT_CALLABLE): 429, what happened,
+    when to try again and the way to a reset.
+
+    The time given is the latest the pause can last: a cool-off after the newest failure
+    counted against this account or this client. Refused tries are not counted
+    (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT is off), so it holds until then.
+    """
+    now = timezone.now()
+    cool_off = settings.AXES_COOLOFF_TIME
+    newest_failure = AccessAttempt.objects.filter(
+        Q(ip_address=client_ip(request) or None)
+        | Q(username=get_client_username(request, credentials)),
+        attempt_time__gte=now - cool_off,
+    ).aggregate(newest=Max("attempt_time"))["newest"]
+    until = (newest_failure or now) + cool_off
+    context = {
+        "title": "Sign-in paused",
+        "site_header": admin.site.site_header,
+        "site_title": admin.site.site_title,
+        "minutes": int(cool_off.total_seconds() // 60),
+        "until": until,
+    }
+    response = render(request, "registration/sign_in_paused.html", context, status=429)
+    response["Retry-After"] = str(math.ceil((until - now).total_seconds()))
+    add_never_cache_headers(response)
+    return response

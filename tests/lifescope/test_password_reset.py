@@ -194,6 +194,9 @@ def test_a_forged_link_gets_a_clear_refusal_and_changes_nothing(client, editor, 
     posted = client.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
 
     assertContains(opened, "The password reset link was invalid", status_code=400)
+    assertContains(
+        opened, f'<p><a href="{RESET_URL}">Ask for a new link</a></p>', html=True, status_code=400
+    )
     assertContains(posted, "The password reset link was invalid", status_code=400)
     editor.refresh_from_db()
     assert editor.check_password(OLD_PASSWORD)
@@ -234,3 +237,15 @@ def test_one_client_asking_for_many_addresses_is_told_to_wait(client, editor):
         status_code=429,
     )
     assert mail.outbox == []
+
+
+def test_a_reset_lifts_the_accounts_sign_in_lockout(client, editor):
+    for n in range(5):
+        sign_in(client, "editor", f"guess-{n}")
+    assert sign_in(client, "editor", OLD_PASSWORD).status_code == 429
+
+    ask_for_reset(client, "editor@example.com")
+    form_url = client.get(reset_link(mail.outbox[0]), follow=True).redirect_chain[-1][0]
+    client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+
+    assert sign_in(Client(), "editor", NEW_PASSWORD)["Location"] == "/admin/"

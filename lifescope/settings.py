@@ -211,7 +211,7 @@ STAFF_SIGN_IN = {
     "RESET_REQUESTS_PER_CLIENT": env_int("LIFESCOPE_RESET_REQUESTS_PER_CLIENT", 10),
     "RESET_WINDOW_SECONDS": 60 * 60,
 }
-# Failed sign-ins, counted by django-axes in the database (its default handler: the same on
+# Failed sign-ins, counted by django-axes in the database (its database handler: the same on
 # SQLite and PostgreSQL, and untouched by a Redis outage). After AXES_FAILURE_LIMIT failures
 # within the cool-off, for one account from anywhere or from one client for any accounts,
 # every sign-in there is refused, even with the right password, until the cool-off has passed.
@@ -223,8 +223,9 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 # The client as our trusted proxies name it, the same address comment limits and view
 # counting use; never a raw X-Forwarded-For, which any client can write.
 AXES_CLIENT_IP_CALLABLE = "lifescope.client.client_ip"
-# A successful sign-in clears the failures of its account and of its client.
+# A successful sign-in clears the failures against its account (only: see SignInAttempts).
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "lifescope.signin.SignInAttempts"
 # Refused tries do not extend the pause, so the page can say when it ends.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "lifescope.signin.paused_response"

@@ -8,8 +8,8 @@ counted in the cache: a client asking too often gets a 429 page, and an address 
 e-mails per window, however often it is asked for (the askers are answered as usual).
 Setting a new password this way also ends the account's sign-in pause.
 
-Failed sign-ins are counted by django-axes (settings: AXES_*), which calls `paused_response`
-for the page of a refused sign-in.
+Failed sign-ins are counted by django-axes (settings: AXES_*) through `SignInAttempts`, and
+`paused_response` is the page of a refused sign-in.
 """
 
 import hashlib
@@ -19,6 +19,7 @@ import threading
 from datetime import timedelta
 from functools import partial
 
+from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from axes.utils import reset as reset_failed_sign_ins
@@ -150,6 +151,19 @@ class PasswordResetConfirmView(AdminPage, auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(AdminPage, auth_views.PasswordResetCompleteView):
     pass
+
+
+class SignInAttempts(AxesDatabaseHandler):
+    """django-axes' database handler (AXES_HANDLER), but a successful sign-in clears only the
+    failures against its own account.
+
+    Axes would clear its client's failures too (AXES_RESET_ON_SUCCESS resets every lock-out
+    parameter): then anyone with an account could guess at a colleague's for ever, a few tries
+    between each of their own sign-ins from the same address.
+    """
+
+    def reset_user_attempts(self, request, credentials=None):
+        return self.reset_attempts(username=get_client_username(request, credentials))
 
 
 def paused_response(request, original_response, credentials):

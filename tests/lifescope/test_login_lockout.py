@@ -200,6 +200,19 @@ def test_a_successful_sign_in_clears_the_accounts_failures(client, editor):
     assert sign_in(client, "editor", PASSWORD).status_code == 302
 
 
+def test_signing_in_to_ones_own_account_does_not_clear_guesses_at_another(client, editor):
+    EditorFactory(username="insider", password=PASSWORD)
+    for n in range(LIMIT - 1):
+        sign_in(client, "editor", f"guess-{n}")
+    assert sign_in(Client(), "insider", PASSWORD).status_code == 302
+
+    response = sign_in(client, "editor", "one-more-guess")
+
+    # Otherwise anyone with an account could guess at a colleague's for ever, a few tries
+    # between each of their own sign-ins.
+    assert_refused(response)
+
+
 def test_the_lockout_holds_while_redis_is_unreachable(client, editor, redis_unreachable):
     for n in range(LIMIT):
         sign_in(client, "editor", f"guess-{n}")

@@ -128,7 +128,13 @@ def _shift_counts(deltas):
 def moderator_addresses():
     users = (
         get_user_model()
-        .objects.with_perm("comments.can_moderate", is_active=True, include_superusers=True)
+        .objects.with_perm(
+            "comments.can_moderate",
+            is_active=True,
+            include_superusers=True,
+            # Permissions live in the model backend; with_perm() refuses to guess among several.
+            backend="django.contrib.auth.backends.ModelBackend",
+        )
         .filter(is_staff=True)
         .exclude(email="")
     )

@@ -4,6 +4,7 @@ With nothing set, the site runs embedded: SQLite under var/, local media, an in-
 cache. DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis for multi-process serving.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "comments",
     "django_prose_editor",
     "editorial",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +67,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost, as django-axes asks: it turns a refused sign-in into the lock-out page on the
+    # way out, and every middleware above still dresses that page (CSP, frame and security
+    # headers, cookies).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lifescope.urls"
@@ -202,7 +208,42 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out sign-in before any backend checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "admin:login"
+# A password reset link (lifescope/signin.py) works once, for this many seconds.
+PASSWORD_RESET_TIMEOUT = env_int("DJANGO_PASSWORD_RESET_TIMEOUT", 60 * 60)
+
+# --- Staff sign-in --------------------------------------------------------------------------
+STAFF_SIGN_IN = {
+    # Reset e-mails one address receives per window; more requests get the usual answer and
+    # no e-mail, so the form cannot flood a mailbox, nor tell which addresses have accounts.
+    "RESET_EMAILS_PER_ADDRESS": env_int("LIFESCOPE_RESET_EMAILS_PER_ADDRESS", 3),
+    # Reset requests one client may make per window, whatever the addresses; then a 429 page.
+    "RESET_REQUESTS_PER_CLIENT": env_int("LIFESCOPE_RESET_REQUESTS_PER_CLIENT", 10),
+    "RESET_WINDOW_SECONDS": 60 * 60,
+}
+# Failed sign-ins, counted by django-axes in the database (its database handler: the same on
+# SQLite and PostgreSQL, and untouched by a Redis outage). After AXES_FAILURE_LIMIT failures
+# within the cool-off, for one account from anywhere or from one client for any accounts,
+# every sign-in there is refused, even with the right password, until the cool-off has passed.
+AXES_FAILURE_LIMIT = env_int("LIFESCOPE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LIFESCOPE_LOGIN_COOLOFF_MINUTES", 15))
+# Two independent counts: a password spray from one address and a distributed guess at one
+# account are both stopped.
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# The client as our trusted proxies name it, the same address comment limits and view
+# counting use; never a raw X-Forwarded-For, which any client can write.
+AXES_CLIENT_IP_CALLABLE = "lifescope.client.client_ip"
+# A successful sign-in clears the failures against its account (only: see SignInAttempts).
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "lifescope.signin.SignInAttempts"
+# Refused tries do not extend the pause, so the page can say when it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "lifescope.signin.paused_response"
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

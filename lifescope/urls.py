@@ -6,6 +6,7 @@ from django.views.static import serve
 
 from articles.discovery_views import RobotsView
 from articles.sitemaps import SITEMAPS
+from lifescope import signin
 from lifescope.health import healthz
 
 admin.site.site_header = "Lifescope News administration"
@@ -15,6 +16,28 @@ admin.site.index_title = "Newsroom"
 admin.site.index_template = "comments/admin/index.html"
 
 urlpatterns = [
+    # Staff password reset, before admin.site.urls, whose catch-all would answer these with the
+    # login page. The admin login links to it because `admin_password_reset` exists.
+    path(
+        "admin/password_reset/",
+        signin.PasswordResetView.as_view(),
+        name="admin_password_reset",
+    ),
+    path(
+        "admin/password_reset/done/",
+        signin.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "admin/reset/<uidb64>/<token>/",
+        signin.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "admin/reset/done/",
+        signin.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path(

@@ -47,9 +47,12 @@ def test_demo_images_are_served_as_jpeg(client):
 
 def test_demo_accounts_can_log_in_with_the_printed_passwords(client):
     call_command("load_demo")
-    assert client.login(username="editor", password="lifescope-editor-demo")
+    login = "/admin/login/?next=/admin/"
+    editor = {"username": "editor", "password": "lifescope-editor-demo"}
+    assert client.post(login, editor)["Location"] == "/admin/"
     assert client.get("/admin/articles/article/").status_code == 200
-    assert client.login(username="moderator", password="lifescope-moderator-demo")
+    moderator = {"username": "moderator", "password": "lifescope-moderator-demo"}
+    assert client.post(login, moderator)["Location"] == "/admin/"
     assert client.get("/admin/articles/article/").status_code == 403
 
 

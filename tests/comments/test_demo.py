@@ -34,6 +34,7 @@ def test_demo_comments_are_added_once(client):
 
 def test_the_demo_moderator_works_the_queue(client):
     call_command("load_demo")
-    assert client.login(username="moderator", password="lifescope-moderator-demo")
+    moderator = {"username": "moderator", "password": "lifescope-moderator-demo"}
+    assert client.post("/admin/login/?next=/admin/", moderator)["Location"] == "/admin/"
     page = client.get("/admin/comments/comment/").content.decode()
     assert "comments awaiting moderation" in page

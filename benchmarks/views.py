@@ -7,7 +7,7 @@ WARM_UP untimed visitors, and fires GET requests at published articles from a bo
 clients. Each request is a distinct visitor (its own X-Forwarded-For, believed because
 127.0.0.1 is a trusted proxy here). Then, untimed, one more visitor reloads an article REPEATS
 times from every client at once, so the reloads land on several worker processes. After each
-run it flushes the view buffer and checks that exactly one view per distinct visitor was
+run it flushes the view logs and checks that exactly one view per distinct visitor was
 recorded.
 
 Uses SQLite in a temporary folder, or DATABASE_URL (PostgreSQL). Each process appends its views
@@ -63,11 +63,11 @@ def main():
     prepare(env)
     article_paths = create_articles()
     backend = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite"
-    buffered = bool(os.environ.get("REDIS_URL"))
+    cache = "Redis cache" if os.environ.get("REDIS_URL") else "in-process cache"
     # As many threads in all as clients: none waits for a thread, none sits idle.
     workers, threads = args.workers, max(1, args.clients // args.workers)
     print(
-        f"{backend}{' + Redis buffer' if buffered else ', file buffer'}; gunicorn "
+        f"{backend}, {cache}; gunicorn "
         f"{workers} worker(s) x {threads} thread(s); {args.requests} requests from "
         f"{args.clients} clients per run"
     )
@@ -241,7 +241,7 @@ def fire(port, paths, total, clients, run_number, one_visitor=False):
     """`total` GETs from `clients` threads, each request a visitor of its own, or all of them
     one visitor reloading the first article."""
     local = threading.local()
-    # Dedupe keys in Redis outlive a run: a random part keeps every invocation's visitors new.
+    # Sightings in the database outlive a run: a random part keeps every run's visitors new.
     salt = random.randrange(1 << 16)
 
     def one(n):

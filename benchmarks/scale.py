@@ -1,9 +1,9 @@
 """Uncached page times at the database's current size, the plans behind them, and a comparison.
 
-    LIFESCOPE_VAR_DIR=/work/scale-data/1k manage.py generate_bulk \\
+    LIFESCOPE_VAR_DIR=/work/scale-data/1k python -m benchmarks.generate_bulk \\
         --articles 1000 --comments 10000 --views 100000
     LIFESCOPE_VAR_DIR=/work/scale-data/1k python -m benchmarks.scale --save 1k.json
-    LIFESCOPE_VAR_DIR=/work/scale-data/100k manage.py generate_bulk      # 100k, 1M, 10M
+    LIFESCOPE_VAR_DIR=/work/scale-data/100k python -m benchmarks.generate_bulk      # 100k, 1M, 10M
     LIFESCOPE_VAR_DIR=/work/scale-data/100k python -m benchmarks.scale --save 100k.json
     python -m benchmarks.scale --compare 1k.json 100k.json
 

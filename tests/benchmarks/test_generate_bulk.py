@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from analytics.models import ArticleDailyViews
 from articles import search
-from articles.bulk import Plan
 from articles.models import Article
+from benchmarks.bulk import Plan
+from benchmarks.generate_bulk import Command as GenerateBulk
 from comments.models import Comment
 from lifescope.sanitize import plain_text_to_html
 from tests.factories import ArticleFactory
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def generate(**sizes):
     out = io.StringIO()
     # A small batch, so every kind of row crosses several transactions.
-    call_command("generate_bulk", stdout=out, **{"batch": 40, **sizes})
+    call_command(GenerateBulk(), stdout=out, **{"batch": 40, **sizes})
     return out.getvalue()
 
 

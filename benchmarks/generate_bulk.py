@@ -1,3 +1,14 @@
+"""Generated articles, comments and views for scale measurements (README, "Scale").
+
+    LIFESCOPE_VAR_DIR=/path/1k python -m benchmarks.generate_bulk --articles 1000 \\
+        --comments 10000 --views 100000
+    DATABASE_URL=postgres://… python -m benchmarks.generate_bulk        # 100k, 1M, 10M
+
+A tool of the benchmarks, not of the site: it writes the rows of articles, comments and
+analytics at once, so it sits above every app rather than in one of them.
+"""
+
+import sys
 import time
 
 from django.contrib.auth import get_user_model
@@ -8,8 +19,8 @@ from taggit.models import Tag, TaggedItem
 
 from analytics.models import ArticleDailyViews
 from articles import search, services
-from articles.bulk import Plan, RowWriter, reserve_ids
 from articles.models import Article, Author, Section
+from benchmarks.bulk import Plan, RowWriter, reserve_ids
 from comments.models import Comment
 from lifescope.sanitize import clean_html, plain_text_to_html
 
@@ -255,3 +266,14 @@ class Command(BaseCommand):
 
     def tables(self):
         return ", ".join((*BIG_TABLES, ArticleDailyViews._meta.db_table, search.ENTRY_TABLE))
+
+
+if __name__ == "__main__":
+    import os
+
+    import django
+    from django.core.management import call_command
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lifescope.settings")
+    django.setup()
+    call_command(Command(), *sys.argv[1:])

@@ -13,6 +13,7 @@ from comments import services
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.moderation import policy
+from lifescope import client
 
 
 def _foreign_origin(request):
@@ -76,7 +77,7 @@ class PostCommentView(View):
             article=self.article,
             user=request.user,
             fingerprint=fingerprint,
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            user_agent=client.user_agent(request),
         )
         if not form.is_valid():
             replying_to = form.cleaned_data.get("parent")

@@ -233,7 +233,6 @@ HOSTILE_QUERIES = [
     "(storm",
     "storm)",
     "%_%",
-    "\x00storm",
     "storm\ue000mark\ue001",
     "<script>alert(1)</script>",
 ]

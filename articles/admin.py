@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from articles import services
 from articles.forms import ArticleAdminForm
 from articles.models import Article, Section
+from lifescope.admin import BoundedDateHierarchy
 
 
 @admin.register(Section)
@@ -24,7 +25,7 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(BoundedDateHierarchy, admin.ModelAdmin):
     form = ArticleAdminForm
     list_display = [
         "title",

@@ -102,3 +102,14 @@ def redis_unreachable(settings, db):
     # The first request after an outage starts a new page-cache generation (one query): made
     # here, so that no later test pays for this one's outage.
     page_cache.current_generation()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many hostile requests each route got (tests/hostile.py), per database."""
+    from tests.hostile import EXAMPLES
+
+    if EXAMPLES:
+        terminalreporter.write_sep("-", "hostile requests sent, per database and route")
+        for (vendor, route), count in sorted(EXAMPLES.items()):
+            terminalreporter.write_line(f"{vendor:<10} {count:>5}  {route}")
+        terminalreporter.write_line(f"{'total':<10} {sum(EXAMPLES.values()):>5}")

@@ -185,8 +185,8 @@ def test_an_oversized_upload_is_refused_before_it_is_read(client, editor):
 
 @pytest.fixture
 def wsgi_post():
-    """POSTs through the site's WSGI application (as lifescope/wsgi.py builds it), as gunicorn
-    hands a request over.
+    """POSTs through Django's WSGI handler inside the wrapper lifescope/wsgi.py puts around it,
+    as gunicorn hands a request over.
 
     Like Django's test client, it keeps the request from closing the test's database
     connection, whose transaction holds the test's data.

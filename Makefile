@@ -67,4 +67,4 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules test-artifacts
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis node_modules test-artifacts

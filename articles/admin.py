@@ -14,6 +14,7 @@ from articles import services
 from articles.forms import ArticleAdminForm, AuthorAdminForm
 from articles.models import Author, Section
 from lifescope import page_cache
+from lifescope.admin import BoundedDateHierarchy
 
 
 @admin.register(Section)
@@ -32,7 +33,7 @@ class SectionAdmin(admin.ModelAdmin):
         services.everything_changed()
 
 
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(BoundedDateHierarchy, admin.ModelAdmin):
     """The article list, form and publish actions; registered by editorial.admin (see above)."""
 
     form = ArticleAdminForm

@@ -6,13 +6,14 @@ from django.utils.text import Truncator
 
 from comments import services
 from comments.models import Comment
+from lifescope.admin import BoundedDateHierarchy
 
 MODERATE = "comments.can_moderate"
 MODERATION_ACTIONS = ("approve_selected", "reject_selected", "mark_spam_selected")
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(BoundedDateHierarchy, admin.ModelAdmin):
     """The moderation queue. Readers write comments; moderators only change their status."""
 
     change_list_template = "comments/admin/change_list.html"

@@ -33,8 +33,9 @@ def comment_section(request, article):
 
 def _replying_to(article, reply_to):
     """The approved comment of this article that `?reply_to=` names, if it may have replies."""
-    # isdigit() alone admits "²", which int() refuses.
-    if not (reply_to and reply_to.isascii() and reply_to.isdigit()):
+    # isdigit() alone admits "²", which int() refuses; a key has at most 19 digits, and int()
+    # refuses more than 4,300.
+    if not (reply_to and len(reply_to) <= 19 and reply_to.isascii() and reply_to.isdigit()):
         return None
     return (
         Comment.objects.approved()

@@ -12,6 +12,7 @@ from comments import pending, services
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.moderation import policy
+from lifescope import client
 
 
 def _foreign_origin(request):
@@ -72,7 +73,7 @@ class PostCommentView(View):
             article=self.article,
             user=request.user,
             fingerprint=fingerprint,
-            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            user_agent=client.user_agent(request),
         )
         if not form.is_valid():
             return self.refuse_form(form, wait=policy.count_refusal(fingerprint))

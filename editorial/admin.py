@@ -141,7 +141,8 @@ class RevisionsMixin:
         revision = get_object_or_404(Revision, pk=revision_id, article=article)
         against_id = request.GET.get("against", "")
         history = article.revisions.select_related("author")
-        if against_id.isdigit():
+        # isdigit() alone admits "²", which int() refuses; a key has at most 19 digits.
+        if len(against_id) <= 19 and against_id.isascii() and against_id.isdigit():
             older = get_object_or_404(history, pk=against_id)
         else:
             older = history.filter(created_at__lte=revision.created_at).exclude(pk=revision.pk)

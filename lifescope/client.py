@@ -1,6 +1,7 @@
-"""Who is asking: the one place that decides a request's client address."""
+"""Who is asking: the one place that decides a request's client address and reads its agent."""
 
 import ipaddress
+import re
 from functools import lru_cache
 
 from django.conf import settings
@@ -44,3 +45,15 @@ def _parse(address):
 def _is_proxy(address, networks):
     ip = _parse(address)
     return ip is not None and any(ip in network for network in networks)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def user_agent(request, limit=255):
+    """The client's User-Agent as text any database stores: at most `limit` characters, read as
+    UTF-8 (servers hand headers over as Latin-1), without control characters (PostgreSQL
+    refuses NUL in text)."""
+    raw = request.META.get("HTTP_USER_AGENT", "")
+    text = raw.encode("latin-1", "replace").decode("utf-8", "replace")
+    return _CONTROL.sub("", text)[:limit]

@@ -6,6 +6,7 @@ schemes are safe. Embedded posts and media are part of it: lifescope.embeds list
 and turns their addresses into cards once this allowlist has run.
 """
 
+import html
 import re
 
 import bleach
@@ -22,39 +23,32 @@ ALLOWED_TAGS = frozenset(
         "figure", "figcaption", "img", "table", "thead", "tbody", "tr", "th", "td", "caption",
     }
 )  # fmt: skip
+# Which attributes each tag keeps. Every URL among them is judged by `_allowed_url`, and a
+# class by EDITOR_CLASSES; nothing else of theirs can carry markup or a request.
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "figure": {"class"},
+    "figcaption": {"class"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "width", "height", "title"},
+    "th": {"scope", "colspan", "rowspan"},
+    "td": {"colspan", "rowspan"},
+    "ol": {"start"},
+}
 # The admin's editor (django-prose-editor) marks its figures with these classes, which the site's
 # CSS styles; no other class value passes, so pasted markup cannot borrow the site's styles.
 # An "embed" figure is rebuilt whole by lifescope.embeds, whatever else it carried.
 EDITOR_CLASSES = {"figure": {"figure", "embed"}, "figcaption": {"figure-caption"}}
-
-
-def _editor_class(tag, name, value):
-    return name == "class" and value in EDITOR_CLASSES[tag]
-
-
-IMAGE_ATTRIBUTES = {"alt", "width", "height", "title"}
-
-
-def _image_attribute(tag, name, value):
-    # Only images this site serves: a remote one would be a reader-tracking request, and the
-    # Content-Security-Policy refuses it anyway, leaving a broken picture.
-    if name == "src":
-        # Browsers read "/\\host" like "//host": the second character must not be a slash of
-        # either kind.
-        return value.startswith("/") and value[1:2] not in ("/", "\\")
-    return name in IMAGE_ATTRIBUTES
-
-
-ALLOWED_ATTRIBUTES = {
-    "a": ["href", "title"],
-    "figure": _editor_class,
-    "figcaption": _editor_class,
-    "abbr": ["title"],
-    "img": _image_attribute,
-    "th": ["scope", "colspan", "rowspan"],
-    "td": ["colspan", "rowspan"],
-    "ol": ["start"],
-}
+# Attributes a browser reads as URLs. Those it fetches by itself, without the reader asking,
+# may only name this site: a remote image would be a reader-tracking request, and the
+# Content-Security-Policy refuses it anyway, leaving a broken picture.
+URL_ATTRIBUTES = frozenset(
+    {"href", "src", "srcset", "cite", "poster", "action", "formaction", "background", "data",
+     "longdesc", "ping", "lowsrc", "dynsrc", "usemap", "manifest", "codebase", "xlink:href"}
+)  # fmt: skip
+FETCHED_URL_ATTRIBUTES = frozenset(
+    {"src", "srcset", "poster", "background", "data", "lowsrc", "dynsrc", "codebase"}
+)
 ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 
 # Stripping only the tags of these would leave their code or styles behind as visible text.
@@ -82,9 +76,46 @@ class DropWithContent(Filter):
                 yield token
 
 
+_C0_AND_SPACE = "".join(map(chr, range(0x21)))
+_TAB_OR_NEWLINE = re.compile("[\t\n\r]")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+
+
+def browser_url(value):
+    """The URL a browser reads from an attribute's `value` as the sanitiser sees it.
+
+    The sanitiser leaves character references in values ("&#9;"), which the browser decodes;
+    its URL parser (WHATWG) then strips leading and trailing C0 controls and spaces and removes
+    every tab and newline, so "/&#9;/evil.example/t.png" is "//evil.example/t.png", another site.
+    """
+    return _TAB_OR_NEWLINE.sub("", html.unescape(value).strip(_C0_AND_SPACE))
+
+
+def _allowed_attribute(tag, name, value):
+    if name not in ALLOWED_ATTRIBUTES.get(tag, ()):
+        return False
+    if name == "class":
+        return value in EDITOR_CLASSES.get(tag, ())
+    if name in URL_ATTRIBUTES:
+        return _allowed_url(name, browser_url(value))
+    return True
+
+
+def _allowed_url(name, url):
+    if name == "srcset":
+        # "URL descriptor" candidates: the URL of each piece between commas must pass alone.
+        pieces = (piece.split() for piece in url.split(","))
+        return all(_allowed_url("src", piece[0] if piece else "") for piece in pieces)
+    if name in FETCHED_URL_ATTRIBUTES:
+        # This site's own paths only. Browsers read "/\\host" like "//host", another site.
+        return url.startswith("/") and url[1:2] not in ("/", "\\")
+    scheme = _SCHEME.match(url)
+    return scheme is None or scheme[1].lower() in ALLOWED_PROTOCOLS
+
+
 _cleaner = bleach.Cleaner(
     tags=ALLOWED_TAGS | DROPPED_WITH_CONTENT,
-    attributes=ALLOWED_ATTRIBUTES,
+    attributes=_allowed_attribute,
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,

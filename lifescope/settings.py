@@ -60,6 +60,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "lifescope.security.PermissionsPolicyMiddleware",
+    # Before anything reads the body or queries with a parameter: oversized bodies and control
+    # characters are refused here (lifescope/guard.py).
+    "lifescope.guard.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -339,11 +342,23 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "filters": {"once_per_interval": {"()": "lifescope.log_filters.OncePerInterval"}},
+    "filters": {
+        "once_per_interval": {"()": "lifescope.log_filters.OncePerInterval"},
+        "once_per_interval_per_logger": {
+            "()": "lifescope.log_filters.OncePerInterval",
+            "per_logger": True,
+        },
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    # django-redis logs every cache call it gives up on; one line per burst says it as well.
-    "loggers": {"django_redis.cache": {"filters": ["once_per_interval"]}},
+    "loggers": {
+        # django-redis logs every cache call it gives up on; one line per burst says it as well.
+        "django_redis.cache": {"filters": ["once_per_interval"]},
+        # Scans with forged Host headers or ../ paths: Django logs each request with its
+        # traceback, and each host or path makes a new message. Still answered 400 each.
+        "django.security.DisallowedHost": {"filters": ["once_per_interval_per_logger"]},
+        "django.security.SuspiciousFileOperation": {"filters": ["once_per_interval_per_logger"]},
+    },
 }
 
 # --- Comments -------------------------------------------------------------------------------
@@ -465,6 +480,10 @@ LIFESCOPE = {
     # How long the sidebar boxes may be stale; edits in the admin purge them at once.
     "SIDEBAR_CACHE_SECONDS": 60,
     "HERO_IMAGE_MAX_BYTES": 15 * 1024 * 1024,
+    # Bodies sent to readers' pages (a comment) longer than this are refused before they are
+    # read: a 3,000-character comment of emoji, percent-encoded, is about 36 KB. The admin takes
+    # a hero image at its limit and DATA_UPLOAD_MAX_MEMORY_SIZE more (lifescope/guard.py).
+    "FORM_MAX_BYTES": 64 * 1024,
     "HERO_IMAGE_MAX_PIXELS": 40_000_000,
     "HERO_IMAGE_FORMATS": ("JPEG", "PNG", "WEBP", "GIF"),
 }

@@ -1,6 +1,9 @@
+import errno
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
+from django.http import Http404
 from django.urls import include, path, re_path
 from django.views.static import serve
 
@@ -64,8 +67,21 @@ urlpatterns = [
     path("", include("articles.urls")),
 ]
 
+
+def media(request, path):
+    """An upload, when no web server or object store serves them (SERVE_MEDIA).
+
+    A path no file can have (a name over 255 bytes, a path over 4,096) is simply not found:
+    the file system's ENAMETOOLONG was a 500.
+    """
+    try:
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+    except OSError as error:
+        if error.errno == errno.ENAMETOOLONG:
+            raise Http404("No such file.") from None
+        raise
+
+
 if settings.SERVE_MEDIA:
     media_prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns += [
-        re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
+    urlpatterns += [re_path(rf"^{media_prefix}(?P<path>.*)$", media)]

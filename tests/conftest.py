@@ -4,9 +4,25 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from lifescope import page_cache
 from tests.factories import EditorFactory, ModeratorFactory
+
+# Property tests (Hypothesis) run the same examples on every machine, so CI is reproducible and a
+# failure seen once is seen again: derandomized, no example database. Each test sets its own
+# max_examples. `pytest --hypothesis-profile=explore` draws new examples and keeps failing ones.
+# Fixtures (the database, a signed-in client) deliberately span a test's examples, which
+# roll their own changes back; requests take longer than Hypothesis' default deadline on a busy
+# machine, and that is not what these tests measure.
+_SHARED = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
+hypothesis_settings.register_profile("ci", derandomize=True, database=None, **_SHARED)
+hypothesis_settings.register_profile("explore", **_SHARED)
+hypothesis_settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
@@ -77,3 +93,14 @@ def redis_unreachable(settings, db):
     outage.end()
     # What this test could not retire while Redis was away is retired now, not in a later test.
     page_cache.stamp_missed()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many hostile requests each route got (tests/hostile.py), per database."""
+    from tests.hostile import EXAMPLES
+
+    if EXAMPLES:
+        terminalreporter.write_sep("-", "hostile requests sent, per database and route")
+        for (vendor, route), count in sorted(EXAMPLES.items()):
+            terminalreporter.write_line(f"{vendor:<10} {count:>5}  {route}")
+        terminalreporter.write_line(f"{'total':<10} {sum(EXAMPLES.values()):>5}")

@@ -3,7 +3,7 @@
 import html
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
@@ -75,7 +75,9 @@ class Scope:
     @property
     def end(self):
         """Exclusive: the start of the day after `until`."""
-        return _start_of_day(self.until + timedelta(days=1)) if self.until else None
+        if not self.until or self.until == date.max:
+            return None
+        return _start_of_day(self.until + timedelta(days=1))
 
     def articles(self):
         articles = Article.objects.published()
@@ -89,7 +91,14 @@ class Scope:
 
 
 def _start_of_day(day):
-    return timezone.make_aware(datetime.combine(day, time.min))
+    """Midnight of `day` in the current time zone; None (no limit) when that is before the
+    earliest time a datetime holds in UTC, as 0001-01-01 is east of Greenwich."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    try:
+        start.astimezone(UTC)
+    except OverflowError:
+        return None
+    return start
 
 
 @dataclass(frozen=True)

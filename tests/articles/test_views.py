@@ -280,6 +280,9 @@ def test_section_navigation_is_on_every_page(client):
         assert '<a href="/sections/business/"' in client.get(url).content.decode()
 
 
-@pytest.mark.parametrize("path", ["/authors/%00/", "/authors/editor%00/", "/authors/a%2Fb/"])
+# A NUL never reaches the view: lifescope/guard.py refuses it (test_request_guard.py).
+@pytest.mark.parametrize(
+    "path", ["/authors/a%2Fb/", "/authors/a%20b/", "/authors/%C2%B2%E2%80%AE/"]
+)
 def test_impossible_author_addresses_are_not_found(client, path):
     assert client.get(path).status_code == 404

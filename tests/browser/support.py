@@ -99,12 +99,3 @@ def run_axe(page):
         for violation in results["violations"]
         if violation["impact"] in ("serious", "critical")
     ]
-
-
-VECTORS_FILE = Path(__file__).with_name("xss_vectors.txt")
-
-
-def xss_vectors():
-    """The hostile-input corpus: one vector a line, each one trying to run `window.__xss = 1`,
-    open a dialog or load something from another host."""
-    return [line for line in VECTORS_FILE.read_text(encoding="utf-8").split("\n") if line]

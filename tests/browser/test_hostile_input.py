@@ -16,8 +16,9 @@ from comments import services
 from comments.forms import form_token
 from comments.models import Comment
 from lifescope.sanitize import clean_html
-from tests.browser.support import BROWSER_TEST, NO_PLAYWRIGHT, PageWatch, xss_vectors
+from tests.browser.support import BROWSER_TEST, NO_PLAYWRIGHT, PageWatch
 from tests.factories import ArticleFactory, EditorFactory, SectionFactory
+from tests.xss import xss_vectors
 
 pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT)
 

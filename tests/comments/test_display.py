@@ -123,7 +123,10 @@ def test_the_reply_link_prepares_the_form_for_that_comment(client):
     assert f'<input type="hidden" name="parent" value="{parent.pk}" id="id_parent">' in page
 
 
-@pytest.mark.parametrize("value", ["abc", "999999", "-1", "", "²", "1²", "99999999999999999999"])
+# "9" * 5000 is past int()'s 4,300-digit limit, which raised ValueError (issue #16).
+@pytest.mark.parametrize(
+    "value", ["abc", "999999", "-1", "", "²", "1²", "99999999999999999999", "9" * 5000]
+)
 def test_a_reply_to_an_unknown_comment_falls_back_to_a_new_comment(client, value):
     article = ArticleFactory()
     pending = CommentFactory(article=article)

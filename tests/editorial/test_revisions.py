@@ -68,6 +68,21 @@ def test_the_diff_shows_changes_word_by_word_and_escapes_everything(client, edit
     assert '<script>alert("x")</script>' not in page
 
 
+# "²" is a digit to str.isdigit() but not to int(); 5,000 nines are past int()'s digit limit.
+@pytest.mark.parametrize("against", ["²", "1²", "9" * 5000, "abc", ""])
+def test_a_malformed_against_compares_with_the_previous_revision(client, editor, against):
+    article = ArticleFactory(title="One")
+    client.force_login(editor)
+    save(client, article, title="Two")
+    latest = Revision.objects.filter(article=article).first()
+
+    response = client.get(latest.get_absolute_url(), {"against": against})
+
+    assert response.status_code == 200
+    assert "<del>One</del>" in response.content.decode()
+    assert "<ins>Two</ins>" in response.content.decode()
+
+
 def test_the_history_page_lists_revisions_newest_first(client, editor):
     article = ArticleFactory(title="One")
     client.force_login(editor)

@@ -13,6 +13,11 @@ REMOVED = [
     ('<img src="//tracker.example/p.gif" alt="a">', '<img alt="a">'),
     ('<img src="/\\tracker.example/p.gif" alt="a">', '<img alt="a">'),
     ('<img src="data:image/png;base64,AAAA" alt="a">', '<img alt="a">'),
+    # Browsers drop tabs and newlines from URLs: these load //evil.example/t.png (issue #16).
+    ('<img src="/&#9;/evil.example/t.png" alt="a">', '<img alt="a">'),
+    ('<img src="/&#10;/evil.example/t.png" alt="a">', '<img alt="a">'),
+    ('<img src="/\t/evil.example/t.png" alt="a">', '<img alt="a">'),
+    ('<img src="/&Tab;\\evil.example/t.png" alt="a">', '<img alt="a">'),
     ("<style>body{display:none}</style><p>Text</p>", "<p>Text</p>"),
     ('<iframe src="https://evil.example"></iframe><p>Text</p>', "<p>Text</p>"),
     ("<svg><script>alert(1)</script><circle r=5 /></svg><p>Text</p>", "<p>Text</p>"),

@@ -1,11 +1,10 @@
 """Embeds: allowlisted addresses become cards that load nothing; everything else stays inert."""
 
-from pathlib import Path
-
 import pytest
 
 from lifescope.embeds import provider_for
 from lifescope.sanitize import clean_html
+from tests.xss import xss_vectors
 
 # (address, provider) for each provider on the allowlist, in the forms people copy.
 RECOGNISED = [
@@ -134,7 +133,6 @@ def test_an_embed_figure_without_an_allowlisted_link_becomes_that_link_or_nothin
     assert clean_html('<figure class="embed"><p>No link at all</p></figure>') == ""
 
 
-XSS_VECTORS = Path(__file__).parents[1] / "browser" / "xss_vectors.txt"
 SAMPLES = [
     *(f"<p>{url}</p>" for url, _ in RECOGNISED),
     *(f"<p>{url}</p>" for url in NOT_EMBEDDED),
@@ -142,7 +140,7 @@ SAMPLES = [
     "<ul><li><p>https://youtu.be/dQw4w9WgXcQ</p></li></ul><p>After</p>",
     '<a href="https://example.com"><figure class="embed"><a href="https://youtu.be/dQw4w9WgXcQ">x</a></figure></a>',
     "<p>https://youtu.be/dQw4w9WgXcQ?list=a&amp;index=2</p>",
-    *(line for line in XSS_VECTORS.read_text().splitlines() if line and not line.startswith("#")),
+    *xss_vectors(),
 ]
 
 

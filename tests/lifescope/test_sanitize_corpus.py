@@ -1,7 +1,7 @@
 """The hostile-input corpus through the sanitiser alone: fast, no browser.
 
-The same vectors go through the real pages in test_hostile_input.py; this proves the markup that
-reaches those pages is already inert.
+The same vectors go through the real pages in tests/browser/test_hostile_input.py; this proves
+the markup that reaches those pages is already inert.
 """
 
 import re
@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 
 from lifescope.sanitize import ALLOWED_TAGS, clean_html, plain_text_to_html
-from tests.browser.support import xss_vectors
+from tests.xss import xss_vectors
 
 VECTORS = xss_vectors()
 URL_ATTRIBUTES = {"href", "src", "srcset", "action", "formaction", "data", "cite", "background"}

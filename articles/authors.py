@@ -100,7 +100,9 @@ class Author(models.Model):
         size = renditions.store_upload(self.photo)
         if size:
             self.photo_width, self.photo_height = size
-        renditions.renew_after_commit(self, "photo", "photo_renditions")
+        renditions.renew_after_commit(
+            self, "photo", "photo_renditions", page=lambda: f"author:{self.user_id}"
+        )
         super().save(*args, **kwargs)
         if stored and stored != self.photo.name:
             # No revision keeps an old photo: one replaced or removed is served no more.

@@ -22,6 +22,12 @@ COUNTER_FIELDS = ("view_count", "comment_count")
 UPDATE_NOTICE_AFTER = timedelta(minutes=10)
 
 
+def article_page(article_id):
+    """The page-cache name (lifescope/page_cache.py) of an article's own page: what retires it
+    and every fragment it is made of (the article, its tags, its comment thread)."""
+    return f"article:{article_id}"
+
+
 class Section(models.Model):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
@@ -218,7 +224,9 @@ class Article(models.Model):
             size = renditions.store_upload(self.hero_image)
             if size:
                 self.hero_width, self.hero_height = size
-            renditions.renew_after_commit(self, "hero_image", "hero_renditions")
+            renditions.renew_after_commit(
+                self, "hero_image", "hero_renditions", page=lambda: article_page(self.pk)
+            )
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -13,14 +13,9 @@ from django.utils import timezone
 from taggit.models import TaggedItem
 
 from articles import navigation
-from articles.models import Article
+from articles.models import Article, article_page
 from articles.signals import articles_changed
 from lifescope import page_cache
-
-
-def article_page(article_id):
-    """The page-cache name of an article's own page (comments retire it, for one)."""
-    return f"article:{article_id}"
 
 
 def pages_showing(article_ids):

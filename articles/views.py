@@ -1,14 +1,17 @@
+import hashlib
+import time
+
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.core.signing import Signer
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView
 from taggit.models import Tag
 
-from articles.models import Article, Author, Section
-from articles.services import article_page
+from articles.models import Article, Author, Section, article_page
 from lifescope import page_cache
 from lifescope.pagination import CappedPaginator
 
@@ -36,18 +39,38 @@ class PublishedArticlesMixin:
     def listed(self, page_name, **filters):
         """Tells the page cache (lifescope/page_cache.py) that this page is `page_name`, which
         lists the published stories matching `filters`: it is retired when they change, and
-        expires when the next of them is scheduled to come out."""
+        expires when the next of them is scheduled to come out. Both that time and the
+        listing's count are kept as fragments under the same name."""
+        self.page_name = page_name
         page_cache.depends_on(self.request, page_name)
-        upcoming = Article.objects.filter(
-            status=Article.Status.PUBLISHED, published_at__gt=timezone.now(), **filters
+
+        def next_story():
+            upcoming = Article.objects.filter(
+                status=Article.Status.PUBLISHED, published_at__gt=timezone.now(), **filters
+            )
+            when = upcoming.order_by("published_at").values_list("published_at", flat=True)
+            return when[0].timestamp() if when else 0.0
+
+        self.next_story = page_cache.fragment(
+            f"articles:next-story:{page_name}",
+            [page_name],
+            next_story,
+            still=lambda when: not when or when > time.time(),
         )
-        next_story = upcoming.order_by("published_at").values_list("published_at", flat=True)
-        when = next_story.first()
-        if when is not None:
-            page_cache.expires_at(self.request, when)
+        if self.next_story:
+            page_cache.expires_at(self.request, self.next_story)
+
+    page_name = next_story = None
 
     def get_paginator(self, queryset, *args, **kwargs):
-        return super().get_paginator(queryset, *args, uncapped=not self.capped, **kwargs)
+        return super().get_paginator(
+            queryset,
+            *args,
+            uncapped=not self.capped,
+            kept_as=self.page_name,
+            until=self.next_story,
+            **kwargs,
+        )
 
     def paginate_queryset(self, queryset, page_size):
         # A page past the end is a missing page (404); a page that is not a number is a bad link.
@@ -140,6 +163,22 @@ class ArticleDetailView(DetailView):
         # Cards' loading: the page fetches its tags itself, once (articles.jinja.article_tags).
         articles = Article.objects.for_cards()
         return articles if self.may_preview() else articles.published()
+
+    def get_object(self, queryset=None):
+        if self.may_preview():
+            return super().get_object(queryset)
+        # A reader's article is kept as a page-cache fragment until a change of it retires its
+        # page, so a page rendered afresh for another reason (its lifetime ended, a comment
+        # was approved) does not look it up again.
+        slug = self.kwargs["slug"]
+        article = page_cache.fragment(
+            f"articles:article:{hashlib.md5(slug.encode()).hexdigest()}",
+            lambda article: [article_page(article.pk)],
+            lambda: self.get_queryset().filter(slug=slug).first(),
+        )
+        if article is None or not article.is_public:
+            raise Http404("No article found")
+        return article
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)

@@ -137,33 +137,3 @@ class RateLimitWindow(models.Model):
 
     def __str__(self):
         return f"{self.fingerprint[:8]}…: {self.attempts} {self.budget} since {self.started}"
-
-
-class RenderedThread(models.Model):
-    """An article's approved comments as its page shows them, rendered when they change rather
-    than on every request (comments/threads.py).
-
-    `revision` moves on with every change of the article's approved comments, in the
-    transaction of the change; a page stores what it rendered only while the revision it read
-    first is still current, so a render that raced a moderation never outlives it.
-    """
-
-    article = models.OneToOneField(
-        Article, on_delete=models.CASCADE, primary_key=True, related_name="+"
-    )
-    revision = models.PositiveBigIntegerField(default=0)
-    # What the HTML was rendered with (templates, time zone, reply depth); empty while stale.
-    rendered_with = models.CharField(max_length=64, blank=True)
-    count = models.PositiveIntegerField(default=0)
-    # Comments close with time, with no event to re-render on: both variants are kept.
-    open_html = models.TextField(blank=True, help_text="With reply links.")
-    closed_html = models.TextField(blank=True, help_text="Without reply links.")
-
-    class Meta:
-        ordering = ["article"]
-
-    def __str__(self):
-        return f"Comments on article {self.article_id}, revision {self.revision}"
-
-    def get_absolute_url(self):
-        return self.article.get_absolute_url() + "#comments"

@@ -1,9 +1,9 @@
 """What happens to comments beyond saving a row, shared by the posting view and the admin.
 
 Every change of a comment's approval goes through here, so `Article.comment_count` stays the
-exact number of approved comments, the article's stored thread (comments/threads.py) is marked
-stale and its cached page retired (lifescope/page_cache.py): all with the change's transaction,
-and only for comments whose approval actually changed.
+exact number of approved comments, in the change's transaction, and the article's page and
+stored thread are retired once it commits (lifescope/page_cache.py): only for comments whose
+approval actually changed.
 """
 
 from collections import Counter, defaultdict
@@ -16,9 +16,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article
-from articles.services import article_page
-from comments import threads
+from articles.models import Article, article_page
 from comments.models import Comment
 from comments.moderation import policy
 from lifescope import page_cache
@@ -119,8 +117,8 @@ def _shift_counts(deltas):
         Article.objects.filter(pk=article_id).update(
             comment_count=F("comment_count") + deltas[article_id]
         )
-    threads.mark_changed(changed)
-    # Only the article's own page shows its comments; listings' counts catch up with time.
+    # Only the article's own page shows its comments (and its stored thread, comments/threads.py);
+    # listings' counts catch up with time.
     page_cache.retire(article_page(article_id) for article_id in changed)
 
 

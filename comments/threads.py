@@ -1,45 +1,32 @@
 """An article's approved comments, threaded and rendered once per change instead of per request.
 
-Rendering thirty comments took about a third of an uncached article page. Now the first page
-that needs a thread after a change renders it and keeps the HTML in `RenderedThread`; every
-later page reads it back in the one query the comments took before. Every change of an
-article's approved comments goes through `comments.services`, which calls `mark_changed()` in
-its transaction. That moves the row's revision on and marks it stale, and a page stores what it
-rendered only if the revision it read before reading the comments is still current: a render
-from comments read just before a moderation committed is dropped, not kept.
-
-Pages run in autocommit (no ATOMIC_REQUESTS): a read or write the database refuses is logged,
-and the page shows what it rendered. (Inside a transaction, PostgreSQL would still abort it.)
+Rendering thirty comments took about a third of an uncached article page. So the thread is a
+page-cache fragment (lifescope/page_cache.py): rendered by the first page that needs it, kept
+until the article's page is retired, which every change of its approved comments does
+(comments.services) in the same step as the page itself. A render that read the comments just
+before a moderation committed is never kept past it: the fragment is retired by any change
+made after its rendering began.
 """
 
-import hashlib
-import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError
-from django.db.models import F
 from django.template import engines
 from markupsafe import Markup
 
-import lifescope.jinja2
-from comments.models import Comment, RenderedThread
-
-logger = logging.getLogger(__name__)
+from articles.models import article_page
+from comments.models import Comment
+from lifescope import page_cache
 
 TEMPLATE = "comments/includes/thread.html"
-# Templates whose text shapes the stored HTML: a deploy that changes one re-renders every thread.
-TEMPLATES = (TEMPLATE, "comments/includes/comment.html")
 
 
 @dataclass(frozen=True, slots=True)
 class Thread:
     count: int
-    open_html: Markup
-    closed_html: Markup
+    open_html: Markup  # with reply links
+    closed_html: Markup  # without them, for when comments have closed with time
 
 
 @dataclass(slots=True)
@@ -61,44 +48,9 @@ class ShownComment:
 
 
 def article_thread(article_id):
-    """The approved comments under the article, rendered: stored, or rendered now and stored."""
-    try:
-        stored = list(
-            RenderedThread.objects.filter(article_id=article_id).values_list(
-                "revision", "rendered_with", "count", "open_html", "closed_html"
-            )
-        )
-    except DatabaseError:
-        # SQLite in shared-cache mode (the browser tests' server) refuses to read a table that
-        # another connection is writing, rather than wait: the page renders the thread itself.
-        logger.warning("Could not read the stored comment thread of article %s", article_id)
-        return render(article_id)
-    revision, signature = None, rendering_signature()
-    if stored:
-        revision, rendered_with, count, open_html, closed_html = stored[0]
-        if rendered_with == signature:
-            return Thread(count, Markup(open_html), Markup(closed_html))
-    thread = render(article_id)
-    try:
-        _store(article_id, revision, signature, thread)
-    except DatabaseError:
-        # A page can still show what it rendered; the next one will try to store it again.
-        logger.warning("Could not store the comment thread of article %s", article_id)
-    return thread
-
-
-def mark_changed(article_ids):
-    """Marks the stored threads of these articles stale. Call it in the transaction that
-    changes which of their comments are approved."""
-    if not article_ids:
-        return
-    # A row for every article, so a page that found none cannot store an older render later.
-    RenderedThread.objects.bulk_create(
-        [RenderedThread(article_id=article_id) for article_id in article_ids],
-        ignore_conflicts=True,
-    )
-    RenderedThread.objects.filter(article_id__in=article_ids).update(
-        revision=F("revision") + 1, rendered_with=""
+    """The approved comments under the article, rendered: kept, or rendered now and kept."""
+    return page_cache.fragment(
+        f"comments:thread:{article_id}", [article_page(article_id)], lambda: render(article_id)
     )
 
 
@@ -132,37 +84,3 @@ def nest(comments):
         parent = by_pk.get(comment.parent_id)
         (parent.thread_replies if parent else roots).append(comment)
     return roots
-
-
-def rendering_signature():
-    """What stored HTML must have been rendered with to be shown as it is."""
-    parts = (_templates_digest(), settings.TIME_ZONE, str(settings.COMMENTS["MAX_DEPTH"]))
-    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
-
-
-@cache
-def _templates_digest():
-    environment = engines["jinja2"].env
-    sources = [environment.loader.get_source(environment, name)[0] for name in TEMPLATES]
-    # The helpers that write the thread's dates and times live there.
-    sources.append(Path(lifescope.jinja2.__file__).read_text())
-    return hashlib.sha256("\x00".join(sources).encode()).hexdigest()
-
-
-def _store(article_id, revision, signature, thread):
-    values = {
-        "rendered_with": signature,
-        "count": thread.count,
-        "open_html": str(thread.open_html),
-        "closed_html": str(thread.closed_html),
-    }
-    if revision is None:
-        # No change was recorded when the page looked: a row there now comes from a change.
-        RenderedThread.objects.bulk_create(
-            [RenderedThread(article_id=article_id, **values)], ignore_conflicts=True
-        )
-    else:
-        # Not over a row another page already stored for this revision: one write per change.
-        RenderedThread.objects.filter(article_id=article_id, revision=revision).exclude(
-            rendered_with=signature
-        ).update(**values)

@@ -13,6 +13,11 @@ later, for clocks of different hosts that disagree a little.) Every page also de
 being true (`expires_at`): a listing expires when the next story it would list is scheduled to
 come out, so scheduled articles appear on time with no process to run.
 
+**Fragments.** What a page is made of can be kept the same way, to make a page that is
+rendered afresh cheap: `fragment(key, names, make)` keeps what `make()` returns until one of
+`names` is retired (an article's tags, its comment thread, the article itself), so a page
+retired by one change re-reads only what that change touched.
+
 **Fills.** Parts that change on their own clock or differ per reader (the popular box, a
 reader's own pending comments) are placeholders in the stored page, `<!--fill:NAME:ARG-->`,
 written by the template helper `fill()`. Every HTML response passes through `fill_response`,
@@ -50,6 +55,7 @@ from markupsafe import Markup
 HEADER = "X-Page-Cache"
 SITE = "site"
 STAMP_PREFIX = "pagecache:retired:"
+FRAGMENT_PREFIX = "pagecache:fragment:"
 FILL = re.compile(rb"<!--fill:([a-z-]+):([\w.-]*)-->")
 
 
@@ -63,7 +69,7 @@ def depends_on(request, *names):
 
 
 def expires_at(request, when):
-    """Says that the page this request renders stops being true at `when` (an aware datetime)."""
+    """Says that the page this request renders stops being true at `when` (epoch seconds)."""
     current = getattr(request, "page_expires_at", None)
     request.page_expires_at = when if current is None else min(current, when)
 
@@ -80,12 +86,39 @@ _unstamped = set()  # names this process could not stamp yet
 
 def _stamp(names):
     stamps = {STAMP_PREFIX + name: time.time() for name in names}
-    # A stamp must outlive every page rendered before it; pages live SECONDS at most.
-    cache.set_many(stamps, timeout=config()["SECONDS"] + 60)
+    # A stamp must outlive every page and fragment kept from before it.
+    lifetime = max(config()["SECONDS"], config()["FRAGMENT_SECONDS"]) + 60
+    cache.set_many(stamps, timeout=lifetime)
     if cache.get_many(list(stamps)).keys() == stamps.keys():
         _unstamped.difference_update(names)
     else:
         _unstamped.update(names)
+
+
+def current(made_at, names):
+    """Whether none of `names` (nor the site) was retired since `made_at`, give or take the
+    clocks' skew."""
+    stamps = cache.get_many([STAMP_PREFIX + name for name in (SITE, *names)])
+    since = made_at - config()["CLOCK_SKEW_SECONDS"]
+    return all(stamp < since for stamp in stamps.values())
+
+
+def fragment(key, names, make, still=None):
+    """What `make()` returns, kept until one of the names is retired or FRAGMENT_SECONDS pass,
+    or, with `still`, until `still(value)` is false (a value that says how long it holds).
+
+    `names` is a list, or a function of the value for what only the value can tell (an
+    article found by its address is "article:<its id>"). A value of None is not kept.
+    """
+    stored = cache.get(FRAGMENT_PREFIX + key)
+    if stored is not None and current(stored[0], stored[1]) and (still is None or still(stored[2])):
+        return stored[2]
+    started = time.time()
+    value = make()
+    if value is not None:
+        named = tuple(names(value) if callable(names) else names)
+        cache.set(FRAGMENT_PREFIX + key, (started, named, value), config()["FRAGMENT_SECONDS"])
+    return value
 
 
 def stamp_missed():
@@ -110,7 +143,7 @@ class PageCacheMiddleware:
         if key is not None:
             started = time.time()
             stored = cache.get(key)
-            if stored is not None and self.current(stored):
+            if stored is not None and current(stored[0], stored[1]):
                 _, _, status, headers, parts = stored
                 response = HttpResponse(status=status, headers=headers)
                 response[HEADER] = "hit"
@@ -118,7 +151,7 @@ class PageCacheMiddleware:
         response = self.get_response(request)
         if key is not None and self.storable(response):
             parts = split(response.content)
-            names = (SITE, *sorted(getattr(request, "page_names", ())))
+            names = tuple(sorted(getattr(request, "page_names", ())))
             headers = [(k, v) for k, v in response.items() if k != HEADER]
             seconds = self.lifetime(request)
             if seconds > 0:
@@ -127,17 +160,10 @@ class PageCacheMiddleware:
             return fill_response(request, response, parts)
         return fill_response(request, response)
 
-    def current(self, stored):
-        """Whether no name of a stored page was retired since its rendering began."""
-        rendered_at, names = stored[0], stored[1]
-        stamps = cache.get_many([STAMP_PREFIX + name for name in names])
-        since = rendered_at - config()["CLOCK_SKEW_SECONDS"]
-        return all(stamp < since for stamp in stamps.values())
-
     def lifetime(self, request):
         seconds = config()["SECONDS"]
         until = getattr(request, "page_expires_at", None)
-        return seconds if until is None else min(seconds, int(until.timestamp() - time.time()))
+        return seconds if until is None else min(seconds, int(until - time.time()))
 
     def page_key(self, request):
         """The cache key of this request's page, or None when it must not come from the cache."""

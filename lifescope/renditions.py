@@ -28,6 +28,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from lifescope import page_cache
 from lifescope.images import jpeg_without_metadata, validate_image_upload
 
 logger = logging.getLogger(__name__)
@@ -56,8 +57,9 @@ def store_upload(image):
     return size
 
 
-def renew_after_commit(instance, field_name, record_name):
+def renew_after_commit(instance, field_name, record_name, page=None):
     """Call in save(): when the image changed, renew its renditions once the save is committed.
+    `page()` names the page-cache page that shows them, retired once they are recorded.
 
     The record is emptied now (pages show the original meanwhile); after the commit the
     renditions of the image it replaced are deleted, and new ones are made and recorded with a
@@ -91,6 +93,8 @@ def renew_after_commit(instance, field_name, record_name):
         if manager.filter(pk=instance.pk, **{field_name: name}).update(**{record_name: record}):
             if getattr(instance, field_name).name == name:
                 setattr(instance, record_name, record)
+            if page:
+                page_cache.retire([page()])
         else:
             discard(storage, record)
 

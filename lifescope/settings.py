@@ -175,6 +175,9 @@ else:
 PAGE_CACHE = {
     "ENABLED": env_bool("LIFESCOPE_PAGE_CACHE", True),
     "SECONDS": env_int("LIFESCOPE_PAGE_CACHE_SECONDS", 60),
+    # Fragments of pages (an article, its tags, its comments) are kept this long at most, and
+    # retired with the pages that show them.
+    "FRAGMENT_SECONDS": env_int("LIFESCOPE_FRAGMENT_SECONDS", 3600),
     # How far the clocks of the hosts may disagree: a change retires the pages rendered up to
     # this long before it, as well as all those before.
     "CLOCK_SKEW_SECONDS": 1.0,

@@ -104,7 +104,9 @@ def test_a_comment_can_be_written_and_sent_with_the_keyboard_alone(
     assert page.evaluate("document.activeElement.textContent") == "Post comment"
     page.keyboard.press("Enter")
 
-    expect(page.locator(".messages")).to_contain_text("awaits moderation")
+    mine = page.locator(".comment--pending", has_text="Written without a mouse.")
+    expect(mine).to_be_in_viewport()
+    expect(mine.get_by_role("status")).to_contain_text("awaits moderation")
     assert Comment.objects.filter(name="Kim Keyboard", body="Written without a mouse.").exists()
 
 

@@ -68,8 +68,10 @@ def test_reader_reads_the_lead_follows_a_tag_and_joins_the_conversation(
     page.fill("#id_body", "Where can I find the evacuation routes?")
     page.get_by_role("button", name="Post comment").click()
 
-    expect(page.locator(".messages")).to_contain_text("awaits moderation")
-    expect(page.locator(".comment__body", has_text="evacuation routes")).to_have_count(0)
+    # The reader lands on their own comment, shown to them alone and marked as waiting.
+    question = page.locator(".comment--pending", has_text="evacuation routes")
+    expect(question).to_be_in_viewport()
+    expect(question).to_contain_text("awaits moderation")
     expect(page.locator("#comments-title")).to_have_text("Comments (1)")
 
     page.locator(f"#comment-{earlier.pk}").get_by_role("link", name="Reply").click()
@@ -79,7 +81,10 @@ def test_reader_reads_the_lead_follows_a_tag_and_joins_the_conversation(
     page.fill("#id_body", "Thank you, the map helped us leave in time.")
     page.get_by_role("button", name="Post comment").click()
 
-    expect(page.locator(".messages")).to_contain_text("awaits moderation")
+    reply = page.locator(".comment--pending", has_text="the map helped us")
+    expect(reply).to_be_in_viewport()
+    expect(reply).to_contain_text("in reply to Ada Reader")
+    expect(page.locator(".comment--pending")).to_have_count(2)
     watch.assert_clean()
     question, reply = Comment.objects.filter(name="Grace Reader").order_by("created")
     assert (question.parent, question.status) == (None, Comment.Status.PENDING)

@@ -52,7 +52,8 @@ def test_the_save_stores_the_original_and_leaves_renditions_for_after_the_commit
     )
 
     monkeypatch.setattr(renditions, "_encode", encode)
-    after_commit[0]()
+    with django_capture_on_commit_callbacks(execute=True):  # outside the test's transaction
+        after_commit[0]()
 
     built = Article.objects.get(pk=article.pk)
     assert built.hero_renditions["source"] == built.hero_image.name

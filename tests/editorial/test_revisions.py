@@ -79,8 +79,8 @@ def test_a_malformed_against_compares_with_the_previous_revision(client, editor,
     response = client.get(latest.get_absolute_url(), {"against": against})
 
     assert response.status_code == 200
-    assert "<del>One</del>" in response.content.decode()
-    assert "<ins>Two</ins>" in response.content.decode()
+    assert '<span class="visually-hidden">Removed: </span>One<span' in response.content.decode()
+    assert '<span class="visually-hidden">Added: </span>Two<span' in response.content.decode()
 
 
 def test_the_history_page_lists_revisions_newest_first(client, editor):

@@ -142,12 +142,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+# Names the code that is deployed (a commit, a version): see the cache's KEY_PREFIX.
+RELEASE = env_str("LIFESCOPE_RELEASE", "")
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env_str("LIFESCOPE_CACHE_PREFIX", "lifescope"),
+            # The release in the prefix: a deploy never serves pages or fragments rendered by
+            # the code before it (templates, helpers), and old entries expire on their own.
+            "KEY_PREFIX": ":".join(
+                filter(None, [env_str("LIFESCOPE_CACHE_PREFIX", "lifescope"), RELEASE])
+            ),
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
                 "SOCKET_CONNECT_TIMEOUT": 1,

@@ -33,3 +33,28 @@ def test_production_defaults_pass_the_deployment_checklist():
         DJANGO_ALLOWED_HOSTS="news.example.com",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def cache_key_under(release):
+    """The Redis key a cached page named "page" gets in a process of `release`."""
+    code = (
+        "import django; django.setup(); from django.core.cache import cache; "
+        "print(cache.make_key('page'))"
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    environment.update(
+        DJANGO_SETTINGS_MODULE="lifescope.settings",
+        DJANGO_DEBUG="1",
+        REDIS_URL="redis://127.0.0.1:1/0",  # never connected to: keys are made locally
+        LIFESCOPE_RELEASE=release,
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_a_new_release_never_reads_pages_cached_by_the_one_before():
+    assert cache_key_under("2026-12-06") != cache_key_under("2026-12-07")
+    assert cache_key_under("") == cache_key_under("")

@@ -6,7 +6,8 @@ says, so a stale index can hide a story but never leak a draft.
 
 - PostgreSQL (`postgres.py`): the narrow `articles_search_entry` table, one row per article,
   with its weighted vectors, its word pairs for phrases and copies of the filtered columns.
-- SQLite with FTS5 (`sqlite.py`): the `articles_search` table (porter stemming), ranked by bm25.
+- SQLite with FTS5 (`sqlite.py`): the `articles_search` table (porter stemming), ranked as
+  `sqlite.py` says.
 - Anything else (`like.py`): a LIKE scan, slow but correct for a small site.
 
 Saving an article or changing its tags re-indexes it (`signals.py`, connected in `articles.apps`).

@@ -143,8 +143,10 @@ class PageCacheMiddleware:
         if key is not None:
             started = time.time()
             stored = cache.get(key)
-            if stored is not None and current(stored[0], stored[1]):
-                _, _, status, headers, parts = stored
+            # The page's own expiry is checked here, not left to the cache: the clocks of Redis
+            # and of the hosts need not agree to the second a scheduled story comes out.
+            if stored is not None and started < stored[2] and current(stored[0], stored[1]):
+                _, _, _, status, headers, parts = stored
                 response = HttpResponse(status=status, headers=headers)
                 response[HEADER] = "hit"
                 return fill_response(request, response, parts)
@@ -153,17 +155,18 @@ class PageCacheMiddleware:
             parts = split(response.content)
             names = tuple(sorted(getattr(request, "page_names", ())))
             headers = [(k, v) for k, v in response.items() if k != HEADER]
-            seconds = self.lifetime(request)
-            if seconds > 0:
-                cache.set(key, (started, names, response.status_code, headers, parts), seconds)
+            until = self.expiry(request, started)
+            if until > time.time():
+                stored = (started, names, until, response.status_code, headers, parts)
+                cache.set(key, stored, int(until - started) + 1)
             response[HEADER] = "miss"
             return fill_response(request, response, parts)
         return fill_response(request, response)
 
-    def lifetime(self, request):
-        seconds = config()["SECONDS"]
-        until = getattr(request, "page_expires_at", None)
-        return seconds if until is None else min(seconds, int(until - time.time()))
+    def expiry(self, request, started):
+        """When the page stops being served (epoch seconds)."""
+        until = started + config()["SECONDS"]
+        return min(until, getattr(request, "page_expires_at", until))
 
     def page_key(self, request):
         """The cache key of this request's page, or None when it must not come from the cache."""

@@ -70,8 +70,13 @@ def test_drafts_and_scheduled_stories_never_appear(client, backend):
 
 
 def test_words_are_stemmed_and_tags_are_searched(client):
-    ArticleFactory(title="Counting the votes", body="<p>The elections were close.</p>")
-    ArticleFactory(title="Reef survey", body="<p>Divers counted fish.</p>", tags=["Coral"])
+    # Standfirsts set: Faker's random words can hold "election" (a flaky match, seen once).
+    ArticleFactory(
+        title="Counting the votes", standfirst="", body="<p>The elections were close.</p>"
+    )
+    ArticleFactory(
+        title="Reef survey", standfirst="", body="<p>Divers counted fish.</p>", tags=["Coral"]
+    )
 
     assert titles(client.get("/search/", {"q": "election"})) == ["Counting the votes"]
     assert titles(client.get("/search/", {"q": "coral"})) == ["Reef survey"]

@@ -55,11 +55,25 @@ def pytest_collection_modifyitems(config, items):
 def browser():
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API keeps an event loop in this thread; Django's guard against ORM calls
-    # from async code would then refuse the test's own (synchronous) database work.
+    # Playwright's sync API keeps an event loop running in this thread. Django then takes the
+    # test's (synchronous) database work for async code: its guard would refuse it, and its
+    # connection handler, which keys connections by async context once a loop runs, hands out
+    # new connection objects. Those reach the same test database but lack what the test run
+    # set up on the first ones: the serialised rows (the roles the migrations create) that
+    # serialized_rollback restores after each browser test's flush. So that state is carried
+    # over; without it, browser tests run after other database tests lost the roles.
+    from django.db import connections
+
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    serialized = {
+        alias: getattr(connections[alias], "_test_serialized_contents", None)
+        for alias in connections
+    }
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )

@@ -50,10 +50,8 @@ def missing_checker_reason():
     return None
 
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.skipif(missing_checker_reason() is not None, reason=str(missing_checker_reason())),
-]
+MISSING = missing_checker_reason()
+pytestmark = [pytest.mark.django_db, pytest.mark.skipif(MISSING is not None, reason=MISSING or "")]
 
 # What the admin's editor writes: headings, lists, a quote, a figure, a table, an embed card.
 BODY = """

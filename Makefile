@@ -28,24 +28,29 @@ run: demo
 
 # The browser tests get a process of their own: run after the suite's plain database tests in
 # one process, the live server was refused database access and the restored roles went missing.
-test: install
+test: install node_modules/.installed
 	$(BIN)/python -m pytest -m "not browser"
 	@# Without Playwright every browser module skips itself, saying why; pytest then exits 5.
 	$(BIN)/python -m pytest -m browser tests/browser || [ $$? -eq 5 ]
 
+# Test tools from the npm registry (package.json) into node_modules/: axe-core for the browser
+# tests, vnu-jar (the Nu Html Checker, run with Java: Debian's default-jre-headless) for
+# tests/lifescope/test_valid_html.py. Without npm, or without Java, those tests skip, saying why.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm not found (Debian: apt-get install npm): the tests that need axe-core or vnu-jar will skip"; \
+	fi
+
 # The real-browser tests (tests/browser). Playwright drives the system's Chromium at
-# /usr/bin/chromium (Debian: apt-get install chromium) and never downloads a browser of its own;
-# axe-core comes from the npm registry into node_modules/. `make test` skips them, saying why,
-# where these are missing.
+# /usr/bin/chromium (Debian: apt-get install chromium) and never downloads a browser of its own.
+# `make test` skips them, saying why, where these are missing.
 $(VENV)/.browser-installed: pyproject.toml | $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
 	touch $@
 
-node_modules/axe-core/axe.min.js: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-	touch $@
-
-browser-test: $(VENV)/.browser-installed node_modules/axe-core/axe.min.js
+browser-test: $(VENV)/.browser-installed node_modules/.installed
 	$(BIN)/python -m pytest -m browser tests/browser
 
 # Production-style serving: DEBUG off, hashed and compressed static files, gunicorn workers.

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 from django.views.generic.dates import ArchiveIndexView, MonthArchiveView, YearArchiveView
@@ -11,17 +12,27 @@ from articles.models import Section
 from articles.views import PublishedArticlesMixin
 
 
+class DateFilter(forms.DateField):
+    """A date picker's filter. It shows back the date the search used, as yyyy-mm-dd, or nothing
+    when the filter could not be read and was ignored: HTML's date input takes no other value,
+    and showing an ignored date would suggest it had been applied."""
+
+    widget = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+    def bound_data(self, data, initial):
+        try:
+            return self.to_python(data)
+        except ValidationError:
+            return None
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search for", required=False)
     section = forms.ModelChoiceField(
         Section.objects.all(), required=False, to_field_name="slug", empty_label="All sections"
     )
-    since = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    until = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    since = DateFilter(label="From", required=False)
+    until = DateFilter(label="To", required=False)
 
     def scope(self):
         """The stories to search, by the valid filters; an invalid one is reported, not applied."""

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from pytest_django.asserts import assertContains
 
 from articles import search
 from tests.factories import (
@@ -190,6 +191,36 @@ def test_an_invalid_filter_is_reported_and_ignored(client):
     assert response.status_code == 200
     assert titles(response) == ["Storm warning"]
     assert "This filter was ignored" in response.content.decode()
+
+
+IGNORED_SINCE = (
+    '<input type="date" name="since" aria-invalid="true" aria-describedby="id_since_error"'
+    ' id="id_since">'
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("not-a-date", IGNORED_SINCE),
+        ("2026-02-30", IGNORED_SINCE),
+        ("25/12/2025", '<input type="date" name="since" value="2025-12-25" id="id_since">'),
+        ("2026-03-02", '<input type="date" name="since" value="2026-03-02" id="id_since">'),
+    ],
+)
+def test_a_date_filter_shows_the_date_it_applied_or_nothing(client, typed, shown):
+    # A date input holds a yyyy-mm-dd date or nothing (HTML): an ignored filter is shown empty,
+    # and its input names the message that says why.
+    response = client.get("/search/", {"q": "storm", "since": typed})
+
+    assertContains(response, shown, html=True)
+    if shown == IGNORED_SINCE:
+        assertContains(
+            response,
+            '<p class="search-form__error" id="id_since_error" role="alert">'
+            "From: Enter a valid date. This filter was ignored.</p>",
+            html=True,
+        )
 
 
 def test_no_results_page_offers_help(client):

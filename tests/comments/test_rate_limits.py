@@ -110,7 +110,7 @@ def test_the_sixth_post_is_refused_with_the_readers_words_kept_in_the_form(post_
         html=True,
     )
     assertContains(
-        response, '<h3 class="comment-form__title">Reply to Bob</h3>', status_code=429, html=True
+        response, '<h2 class="comment-form__title">Reply to Bob</h2>', status_code=429, html=True
     )
     # Nothing is wrong with what they wrote: no error is shown.
     assertNotContains(response, 'class="errorlist', status_code=429)

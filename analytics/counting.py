@@ -2,10 +2,13 @@
 
 1. `articles.views.ArticleDetailView` marks a reader's article page with a signed header naming
    the article. The page cache stores the header with the page, so cached pages carry it too.
+   The page also carries a view beacon, a 1x1 image at the same signed name, for when an HTTP
+   cache in front serves the page without asking the site (README, "Behind Varnish or a CDN").
 2. `analytics.middleware.ViewCounterMiddleware`, the outermost middleware, takes the header off
-   every response and, for an article page, calls `count_response()` below.
-3. `count_response()` decides whether a person is reading: a GET answered 200, not a browser's
-   prefetch or prerender, with a user agent, not signed-in staff. Known crawlers are bot hits,
+   every response and, for an article page answered 200, calls `count_read()` below; it
+   answers beacons itself, before any other middleware, and counts them the same way.
+3. `count_read()` decides whether a person is reading: a GET, not a browser's prefetch or
+   prerender, with a user agent, not signed-in staff. Known crawlers are bot hits,
    kept apart. `analytics/visitors.py` says who the reader is: a keyed hash of address and user
    agent that rotates daily, never the address itself.
 4. `record()` appends one line (time, article, kind, visitor) to this process's view log
@@ -27,10 +30,10 @@ from analytics import flush, viewlog, visitors
 logger = logging.getLogger(__name__)
 
 
-def count_response(request, response, article_id):
-    """Counts `response`, the public page of article `article_id`, if someone is reading it;
-    True if it was sent on (the flush decides whether a reader's read repeats an earlier one)."""
-    if request.method != "GET" or response.status_code != 200:
+def count_read(request, article_id):
+    """Counts a request for article `article_id`'s page (or its beacon) if someone is reading
+    it; True if it was sent on (the flush decides whether it repeats an earlier read)."""
+    if request.method != "GET":
         return False
     if visitors.is_speculative(request) or not visitors.user_agent(request):
         return False

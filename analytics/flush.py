@@ -161,14 +161,15 @@ def _prune_sightings(limit):
 
 def _add_counts(lines):
     """Adds the lines to the daily and hourly rows and the articles' totals, with atomic SQL
-    additions, so no writer ever loses another's counts. Lines of deleted articles are
-    dropped."""
+    additions, so no writer ever loses another's counts."""
     if not lines:
         return Flushed()
-    # Locks the articles in one order, so this never waits in a cycle with an editor's save.
+    # Only published articles count: a line for a deleted or unpublished one (a beacon replayed
+    # after a takedown) is dropped. Locked in one order, so this never waits in a cycle with an
+    # editor's save.
     existing = set(
         Article.objects.select_for_update()
-        .filter(pk__in={line.article_id for line in lines})
+        .filter(pk__in={line.article_id for line in lines}, status=Article.Status.PUBLISHED)
         .order_by("pk")
         .values_list("pk", flat=True)
     )

@@ -37,7 +37,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from datetime import timedelta
-from http.client import HTTPConnection
+from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 from typing import NamedTuple
 
@@ -247,7 +247,12 @@ class Load:
 
 
 def request(port, method, path, body=None, headers=None):
-    """(status or None when the connection broke, the X-Page-Cache header)."""
+    """(status or None when the connection broke, the X-Page-Cache header).
+
+    A response cut off mid-body (its worker killed while sending it) raises IncompleteRead,
+    an HTTPException and not an OSError: it is a broken connection too. (Uncaught, it ended the
+    client's thread without recording the request, whose view the site had counted: the one
+    view "recorded but never answered" that an earlier run reported.)"""
     connection = HTTPConnection("127.0.0.1", port, timeout=10)
     headers = {"User-Agent": BROWSER, "Host": "127.0.0.1", **(headers or {})}
     try:
@@ -255,7 +260,7 @@ def request(port, method, path, body=None, headers=None):
         response = connection.getresponse()
         response.read()
         return response.status, response.getheader("X-Page-Cache")
-    except OSError:
+    except (OSError, HTTPException):
         return None, None
     finally:
         connection.close()

@@ -23,7 +23,7 @@ from lifescope.addresses import static_url, url
 from lifescope.page_cache import fill
 
 # Apps whose `register(environment)` adds their template helpers.
-HELPER_MODULES = ("articles.jinja", "comments.jinja")
+HELPER_MODULES = ("articles.jinja", "comments.jinja", "analytics.jinja")
 
 # English names: the site is written in English and does not translate (no i18n lookups).
 MONTHS = (

@@ -52,6 +52,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.module_loading import import_string
 from markupsafe import Markup
 
+from lifescope import edge
+
 HEADER = "X-Page-Cache"
 SITE = "site"
 STAMP_PREFIX = "pagecache:retired:"
@@ -89,6 +91,7 @@ def _stamp(names):
     # A stamp must outlive every page and fragment kept from before it.
     lifetime = max(config()["SECONDS"], config()["FRAGMENT_SECONDS"]) + 60
     cache.set_many(stamps, timeout=lifetime)
+    edge.purge(names)
     if cache.get_many(list(stamps)).keys() == stamps.keys():
         _unstamped.difference_update(names)
     else:
@@ -142,26 +145,57 @@ class PageCacheMiddleware:
         key = self.page_key(request)
         if key is not None:
             started = time.time()
-            stored = cache.get(key)
-            # The page's own expiry is checked here, not left to the cache: the clocks of Redis
-            # and of the hosts need not agree to the second a scheduled story comes out.
-            if stored is not None and started < stored[2] and current(stored[0], stored[1]):
-                _, _, _, status, headers, parts = stored
+            stored = self.cached(key, started)
+            if stored is not None:
+                _, names, until, status, headers, parts, fixed = stored
                 response = HttpResponse(status=status, headers=headers)
                 response[HEADER] = "hit"
-                return fill_response(request, response, parts)
+                return fill_response(request, response, parts, (until, names, fixed))
         response = self.get_response(request)
         if key is not None and self.storable(response):
             parts = split(response.content)
-            names = tuple(sorted(getattr(request, "page_names", ())))
+            names = (SITE, *sorted(getattr(request, "page_names", ())))
             headers = [(k, v) for k, v in response.items() if k != HEADER]
             until = self.expiry(request, started)
+            fixed = edge.digest(part for part in parts if isinstance(part, bytes))
             if until > time.time():
-                stored = (started, names, until, response.status_code, headers, parts)
+                stored = (started, names, until, response.status_code, headers, parts, fixed)
                 cache.set(key, stored, int(until - started) + 1)
+                remember_names(key, names)
             response[HEADER] = "miss"
-            return fill_response(request, response, parts)
+            return fill_response(request, response, parts, (until, names, fixed))
         return fill_response(request, response)
+
+    def cached(self, key, now):
+        """The stored page under `key` if it is still to be served, else None.
+
+        One cache round trip for the page and its names' stamps: the names a page's key showed
+        last time are remembered in this process (`_known_names`); only a page whose names
+        changed since costs a second one. The page's own end is checked here, not left to the
+        cache: the clocks of Redis and of the hosts need not agree to the second a scheduled
+        story comes out.
+        """
+        known = _known_names.get(key)
+        if known is None:
+            stored = cache.get(key)
+            if stored is None:
+                return None
+            known = remember_names(key, stored[1])
+            found = {key: stored, **cache.get_many([STAMP_PREFIX + n for n in known])}
+        else:
+            found = cache.get_many([key, *(STAMP_PREFIX + n for n in known)])
+            stored = found.get(key)
+            if stored is None:
+                return None
+            if stored[1] != known:
+                remember_names(key, stored[1])
+                found.update(cache.get_many([STAMP_PREFIX + n for n in stored[1]]))
+        rendered_at, names, until = stored[0], stored[1], stored[2]
+        since = rendered_at - config()["CLOCK_SKEW_SECONDS"]
+        stamps = (found.get(STAMP_PREFIX + name) for name in names)
+        if now >= until or any(stamp is not None and stamp >= since for stamp in stamps):
+            return None
+        return stored
 
     def expiry(self, request, started):
         """When the page stops being served (epoch seconds)."""
@@ -169,7 +203,8 @@ class PageCacheMiddleware:
         return min(until, getattr(request, "page_expires_at", until))
 
     def page_key(self, request):
-        """The cache key of this request's page, or None when it must not come from the cache."""
+        """The cache key of this request's page, or None when it must not come from the cache.
+        Names what a view that does not name them itself shows (PAGE_CACHE["VIEWS"])."""
         if not config()["ENABLED"] or request.method != "GET":
             return None
         if self.cookie_names.intersection(request.COOKIES) or "HTTP_AUTHORIZATION" in request.META:
@@ -181,8 +216,10 @@ class PageCacheMiddleware:
             url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
         except (Resolver404, DisallowedHost):
             return None
-        if f"{match.namespace}:{match.url_name}" not in config()["VIEWS"]:
+        names = config()["VIEWS"].get(f"{match.namespace}:{match.url_name}")
+        if names is None:
             return None
+        depends_on(request, *names)
         return f"pagecache:page:{hashlib.md5(url.encode()).hexdigest()}"
 
     def storable(self, response):
@@ -193,6 +230,18 @@ class PageCacheMiddleware:
             return False
         vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
         return vary <= {"cookie"}
+
+
+# What names each page key showed when this process last stored or read it (see `cached`).
+_known_names = {}
+KNOWN_NAMES_KEPT = 10_000
+
+
+def remember_names(key, names):
+    if len(_known_names) >= KNOWN_NAMES_KEPT:
+        _known_names.clear()
+    _known_names[key] = names
+    return names
 
 
 def split(content):
@@ -208,17 +257,20 @@ def split(content):
     ]
 
 
-def fill_response(request, response, parts=None):
-    """Fills the placeholders of an HTML response for this request (see the module docstring)."""
-    if parts is None:
-        if response.streaming or b"<!--fill:" not in response.content:
-            return response
+def fill_response(request, response, parts=None, shared=None):
+    """Fills the placeholders of an HTML response for this request (see the module docstring),
+    then marks it for HTTP caches (lifescope/edge.py): `shared` is (until, names, digest of
+    its fixed parts) for a page everyone shares, None for any other answer."""
+    if parts is None and not response.streaming and b"<!--fill:" in response.content:
         parts = split(response.content)
-    if len(parts) == 1:
-        response.content = parts[0]
-        return response
+    if parts is None or len(parts) == 1:
+        if parts is not None:
+            response.content = parts[0]
+        if shared is None:
+            return edge.finish_private(response)
+        return edge.finish_shared(request, response, *shared)
     own = False
-    filled = []
+    filled, fills = [], []
     for part in parts:
         if isinstance(part, bytes):
             filled.append(part)
@@ -226,10 +278,14 @@ def fill_response(request, response, parts=None):
         provider = import_string(config()["FILLS"][part[0]])
         text = provider(request, part[1])
         own = own or (bool(text) and getattr(provider, "per_reader", False))
+        fills.append(text)
         filled.append(text.encode())
     response.content = b"".join(filled)
     if response.has_header("Content-Length"):
         response["Content-Length"] = str(len(response.content))
     if own:
-        patch_cache_control(response, private=True)
-    return response
+        patch_cache_control(response, private=True)  # a page of the reader's own
+    if own or shared is None:
+        return edge.finish_private(response)
+    until, names, fixed = shared
+    return edge.finish_shared(request, response, until, names, edge.digest([fixed, *fills]))

@@ -187,17 +187,34 @@ PAGE_CACHE = {
     # How far the clocks of the hosts may disagree: a change retires the pages rendered up to
     # this long before it, as well as all those before.
     "CLOCK_SKEW_SECONDS": 1.0,
+    # The pages kept, by view name, with the names of what they show when their view does not
+    # say it itself (the feeds and sitemaps list the newest stories, as the front page does).
     "VIEWS": {
-        "articles:front_page",
-        "articles:detail",
-        "articles:section",
-        "articles:tag",
-        "articles:author",
-        "articles:archive",
-        "articles:archive_year",
-        "articles:archive_month",
-        "analytics:popular",
+        "articles:front_page": (),
+        "articles:detail": (),
+        "articles:section": (),
+        "articles:tag": (),
+        "articles:author": (),
+        "articles:archive": (),
+        "articles:archive_year": (),
+        "articles:archive_month": (),
+        "analytics:popular": (),
+        "articles:feed_latest": ("front",),
+        "articles:feed_atom": ("front",),
+        "articles:section_feed": ("front",),
+        "articles:tag_feed": ("front",),
+        ":sitemap": ("front",),
+        ":sitemap_section": ("front",),
+        ":sitemap_news": ("front",),
     },
+    # For HTTP caches in front (lifescope/edge.py): how long a page may be served stale while
+    # it is fetched again, and while the site is failing.
+    "STALE_WHILE_REVALIDATE": 30,
+    "STALE_IF_ERROR": 24 * 3600,
+    # HTTP caches to purge when pages are retired (deploy/varnish/default.vcl), e.g.
+    # http://127.0.0.1:6081/; and a function of the names to call as well (a CDN's API).
+    "PURGE_URLS": env_list("LIFESCOPE_PURGE_URLS", []),
+    "PURGE_HOOK": env_str("LIFESCOPE_PURGE_HOOK", "") or None,
     # Any other query parameter (utm_source …) is served fresh, so variants cannot fill the cache.
     "QUERY_PARAMETERS": {"page", "window"},
     # What the placeholders of a page are filled with as it is served: provider(request, arg).

@@ -53,6 +53,7 @@ urlpatterns = [
         "sitemap-news.xml",
         sitemap_views.sitemap,
         {"sitemaps": SITEMAPS, "section": "news", "template_name": "articles/sitemap_news.xml"},
+        name="sitemap_news",
     ),
     path(
         "sitemap-<section>.xml",

@@ -7,11 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection, connections
-from django.http import HttpResponse
 from django.test import RequestFactory
 
 from analytics import flush, viewlog
-from analytics.counting import count_response
+from analytics.counting import count_read
 from tests.analytics.conftest import BROWSER, recorded
 from tests.factories import ArticleFactory
 
@@ -65,7 +64,7 @@ def hammer(article, addresses):
     def one(address):
         try:
             request = RequestFactory().get("/", REMOTE_ADDR=address, HTTP_USER_AGENT=BROWSER)
-            return count_response(request, HttpResponse(), article.pk)
+            return count_read(request, article.pk)
         finally:
             connection.close()
 

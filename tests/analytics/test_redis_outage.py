@@ -4,7 +4,6 @@ once per visitor, and no step of a view's path tries to reach it."""
 import pytest
 import redis.connection
 from django.core.cache import cache
-from django.http import HttpResponse
 from django.test import RequestFactory
 
 from analytics import counting, flush, viewlog
@@ -41,7 +40,7 @@ def test_counting_and_flushing_never_reach_for_redis(redis_unreachable, redis_at
         request = RequestFactory().get(
             "/", REMOTE_ADDR=f"203.0.113.{n % 3}", HTTP_USER_AGENT=BROWSER
         )
-        assert counting.count_response(request, HttpResponse(), article.pk)
+        assert counting.count_read(request, article.pk)
     assert flush.flush(wait=True).views == 3
     assert redis_attempts == []
 

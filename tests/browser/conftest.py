@@ -53,8 +53,6 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     # Playwright's sync API keeps an event loop running in this thread. Django then takes the
     # test's (synchronous) database work for async code: its guard would refuse it, and its
     # connection handler, which keys connections by async context once a loop runs, hands out
@@ -63,6 +61,7 @@ def browser():
     # serialized_rollback restores after each browser test's flush. So that state is carried
     # over; without it, browser tests run after other database tests lost the roles.
     from django.db import connections
+    from playwright.sync_api import sync_playwright
 
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"

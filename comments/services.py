@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, article_page
-from comments.models import Comment
+from comments.models import BlockedReader, Comment
 from comments.moderation import policy
 from lifescope import page_cache
 
@@ -122,7 +122,29 @@ def _shift_counts(deltas):
     page_cache.retire(article_page(article_id) for article_id in changed)
 
 
-# --- E-mail: only ever to staff addresses from user accounts, never one typed in the form -------
+# --- Readers' standing ------------------------------------------------------------------------
+def block_readers(users, moderator=None, now=None):
+    """Holds every new comment of these accounts for a moderator, without telling them; their
+    comments waiting already stay waiting. Staff accounts are left alone. Returns how many
+    accounts it blocked."""
+    now = now or timezone.now()
+    blocked = BlockedReader.objects.bulk_create(
+        [
+            BlockedReader(user=user, blocked_by=moderator, blocked_at=now)
+            for user in users.filter(is_staff=False, comment_block__isnull=True)
+        ],
+        ignore_conflicts=True,  # blocked by someone else meanwhile: blocked all the same
+    )
+    return len(blocked)
+
+
+def unblock_readers(users):
+    """Treats these accounts as any other again; returns how many were blocked."""
+    unblocked, _ = BlockedReader.objects.filter(user__in=users).delete()
+    return unblocked
+
+
+# --- E-mail: only ever to addresses from user accounts, never one typed in the form -----------
 def moderator_addresses():
     users = (
         get_user_model()

@@ -399,6 +399,10 @@ COMMENTS = {
     # A signed-in reader with a verified address and this many approved comments is trusted:
     # their comments are published at once. 0 trusts no reader.
     "TRUSTED_AFTER_APPROVED": env_int("LIFESCOPE_COMMENTS_TRUSTED_AFTER_APPROVED", 3),
+    # Reply e-mails (comments/replies.py): at most one per reader and article in this long, and
+    # their unsubscribe links work for this many seconds.
+    "REPLY_EMAIL_INTERVAL": timedelta(days=1),
+    "UNSUBSCRIBE_LINK_MAX_AGE": 60 * 24 * 60 * 60,
     # Prefix for links in notification e-mails, e.g. https://news.example.com; without it they
     # use the address the request that caused the e-mail reached the site at.
     "SITE_URL": env_str("LIFESCOPE_SITE_URL", ""),

@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
@@ -186,7 +188,8 @@ class CommentAdmin(BoundedDateHierarchy, admin.ModelAdmin):
             standing = "Not blocked."
         else:
             by = f" by {block.blocked_by}" if block.blocked_by else ""
-            standing = f"Blocked on {block.blocked_at:%d %B %Y}{by}: new comments are held."
+            when = date_format(timezone.localtime(block.blocked_at), "j F Y")
+            standing = f"Blocked on {when}{by}: new comments are held."
         return format_html(
             '<a href="{}">Every comment by account {}</a>. {}',
             history_url(comment),

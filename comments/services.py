@@ -229,7 +229,11 @@ def _notify_subscribers(comment_pks, site_url):
     messages = []
     for subscription in ReplySubscription.objects.filter(wanted).select_related("user"):
         user = subscription.user
-        if user.is_active and moderation.is_verified(user) and _claim_reply_email(subscription, now):
+        if (
+            user.is_active
+            and moderation.is_verified(user)
+            and _claim_reply_email(subscription, now)
+        ):
             found = waiting[subscription.user_id, subscription.article_id]
             messages.append(_reply_message(user, found, site_url))
     if messages:

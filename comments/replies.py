@@ -1,7 +1,7 @@
 """Reply e-mails: a signed-in reader may ask to hear when someone replies to their comments.
 
 **Asking.** A signed-in reader with an e-mail address finds "E-mail me when someone replies"
-under the comment form, unticked. Ticking it stores a `ReplySubscription` for the reader and
+in the comment form, unticked. Ticking it stores a `ReplySubscription` for the reader and
 the article (`subscribe`, in the comment's own transaction): an article's comments are one
 thread on this site, so the subscription covers replies to any of their comments there.
 

@@ -94,25 +94,26 @@ def test_every_row_of_the_queue_links_to_its_readers_history(client, moderator, 
     assert [c.pk for c in listed(client.get(links["Bob · history"]))] == [anonymous.pk]
 
 
-@pytest.mark.parametrize("rows", [1, 50])
 def test_the_history_takes_the_same_queries_for_1_and_50_comments(
-    client, moderator, ada, rows, count_queries
+    client, moderator, ada, count_queries
 ):
     article = ArticleFactory()
     parent = ApprovedCommentFactory(article=article)
-    for n in range(rows):
-        CommentFactory(article=article, user=ada, parent=parent if n % 2 else None)
     BlockedReader.objects.create(user=ada)
     client.force_login(moderator)
     url = f"{CHANGELIST}?user__id__exact={ada.pk}"
     client.get(url)  # the session and permissions, read once per client
+    counted = {}
+    for rows in (1, 50):
+        while Comment.objects.filter(user=ada).count() < rows:
+            CommentFactory(article=article, user=ada, parent=parent if rows > 1 else None)
+        response, counted[rows] = count_queries(client, url)
+        assert len(listed(response)) == rows
 
-    response, queries = count_queries(client, url)
-
-    assert len(listed(response)) == rows
-    # Session, user, permissions (2), the waiting count, whose history, the article filter,
-    # two counts, the page of comments (blocked or not, in the same query), the dates (2).
-    assert queries == 12
+    # The session (unless the cache holds it), the user, their permissions (2), the waiting
+    # count, whose history, the article filter, two counts, the page of comments (blocked or
+    # not in the same query), the dates (2).
+    assert counted[1] == counted[50] <= 12
 
 
 # --- Block and unblock ------------------------------------------------------------------------

@@ -47,6 +47,13 @@ class CommentForm(forms.Form):
         label="Leave this field empty",
         widget=TrapInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+    # Only in a signed-in reader's form, and only with an address to write to (comments/replies.py).
+    notify_replies = forms.BooleanField(
+        required=False,
+        label="E-mail me when someone replies",
+        help_text="To your account’s address, at most once a day for this article. "
+        "Each e-mail has a link to stop them.",
+    )
 
     def __init__(self, *args, article, user=None, fingerprint="", user_agent="", **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,6 +66,8 @@ class CommentForm(forms.Form):
             # A signed-in reader comments under their account's name and address.
             del self.fields["name"]
             del self.fields["email"]
+        if not (self.user and self.user.email):
+            del self.fields["notify_replies"]
         if not self.is_bound:
             self.initial.setdefault("token", form_token(article))
 

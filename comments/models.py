@@ -137,3 +137,53 @@ class RateLimitWindow(models.Model):
 
     def __str__(self):
         return f"{self.fingerprint[:8]}…: {self.attempts} {self.budget} since {self.started}"
+
+
+class ReplySubscription(models.Model):
+    """A reader's wish to be e-mailed when someone replies to their comments on an article.
+
+    One row per reader and article, the article's comments being one thread on this site
+    (comments/threads.py): so "at most one e-mail per thread per day" is one conditional
+    update of `last_sent_at`, which two approvals at once cannot both pass. comments/replies.py
+    tells the whole path.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reply_subscriptions"
+    )
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "article"], name="reply_subscription_uniq")
+        ]
+
+    def __str__(self):
+        return f"{self.user} follows replies on {self.article}"
+
+
+class BlockedReader(models.Model):
+    """An account whose new comments are all held for a moderator; its author is not told.
+
+    Unblocking deletes the row: the account is then treated as any other again.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="comment_block",
+    )
+    blocked_at = models.DateTimeField(default=timezone.now)
+    blocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-blocked_at"]
+
+    def __str__(self):
+        return f"{self.user} blocked since {self.blocked_at:%Y-%m-%d}"

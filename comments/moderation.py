@@ -10,6 +10,7 @@ import re
 import time
 from datetime import timedelta
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -17,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from comments.models import Comment, RateLimitWindow
+from comments.models import BlockedReader, Comment, RateLimitWindow
 from lifescope.client import client_ip
 
 
@@ -130,13 +131,29 @@ class ModerationPolicy:
         return signals
 
     def verdict(self, comment, now=None):
-        """The status a new comment starts in, and the reasons, as (status, signals text)."""
+        """The status a new comment starts in, and the reasons, as (status, signals text).
+
+        By the writer's standing: a moderator is published at once; a blocked account is held
+        for a moderator, whatever it writes; a trusted reader (`is_trusted`) is published at
+        once unless the words look like spam. Everyone else, anonymous or signed in but new
+        or unverified, goes through the same rules: spam signals, the returning reader, the
+        article's age.
+        """
         # Moderators would only approve their own comment: even one with words held as spam.
         if self.is_moderator(comment.user):
             return Comment.Status.APPROVED, "auto-approved: posted by a moderator"
         signals = self.spam_signals(comment)
+        # Held as any comment awaiting moderation, so its author is not told (comments/pending.py).
+        if comment.user_id and self.is_blocked(comment.user):
+            return Comment.Status.PENDING, "; ".join(["held: account blocked", *signals])
         if signals:
             return Comment.Status.SPAM, "; ".join(signals)
+        if comment.user_id and self.is_trusted(comment.user):
+            approved = self.config["TRUSTED_AFTER_APPROVED"]
+            return (
+                Comment.Status.APPROVED,
+                f"auto-approved: trusted reader, at least {approved} comments approved",
+            )
         if self.is_returning_commenter(comment):
             return Comment.Status.APPROVED, "auto-approved: earlier comment approved"
         if self.is_unmoderated_article(comment.article, now):
@@ -148,13 +165,25 @@ class ModerationPolicy:
         """Staff who may moderate comments, as the admin's queue and its e-mails have them."""
         return user is not None and user.is_staff and user.has_perm("comments.can_moderate")
 
-    def is_returning_commenter(self, comment):
-        if not self.config["AUTO_APPROVE_RETURNING"]:
+    def is_blocked(self, user):
+        """A moderator blocked this account (comments.services.block_readers)."""
+        return BlockedReader.objects.filter(user_id=user.pk).exists()
+
+    def is_trusted(self, user):
+        """A reader whose address is verified and who had TRUSTED_AFTER_APPROVED comments
+        approved under their account; 0 trusts nobody."""
+        needed = self.config["TRUSTED_AFTER_APPROVED"]
+        if not needed or not is_verified(user):
             return False
-        if comment.user_id:
-            earlier = Q(user_id=comment.user_id)
-        else:
-            earlier = Q(email__iexact=comment.email, fingerprint=comment.fingerprint)
+        approved = Comment.objects.approved().filter(user_id=user.pk)
+        return approved[:needed].count() == needed
+
+    def is_returning_commenter(self, comment):
+        """Had a comment approved under the same e-mail address, from the same client: the
+        rule for anyone without a trusted account, signed in or not."""
+        if not (self.config["AUTO_APPROVE_RETURNING"] and comment.email):
+            return False
+        earlier = Q(email__iexact=comment.email, fingerprint=comment.fingerprint)
         return Comment.objects.approved().filter(earlier).exists()
 
     def is_unmoderated_article(self, article, now=None):
@@ -178,6 +207,24 @@ class ModerationPolicy:
 
 
 policy = ModerationPolicy()
+
+
+def is_verified(user):
+    """Whether `user` has proved they own their account's e-mail address: the one hook for
+    e-mail verification (issue #18), which trust and reply e-mails ask.
+
+    django-allauth records it (`EmailAddress.verified`). Until allauth is installed, staff
+    count as verified (a superuser made their accounts) and every other account as not.
+    """
+    if not user.email:
+        return False
+    if apps.is_installed("allauth.account"):
+        from allauth.account.models import EmailAddress
+
+        return EmailAddress.objects.filter(
+            user_id=user.pk, email__iexact=user.email, verified=True
+        ).exists()
+    return user.is_staff
 
 
 def _minutes(seconds):

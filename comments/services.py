@@ -10,23 +10,26 @@ from collections import Counter, defaultdict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
+from django.core.mail import EmailMessage, get_connection, send_mass_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, article_page
-from comments.models import Comment
+from comments import moderation, replies
+from comments.models import BlockedReader, Comment, ReplySubscription
 from comments.moderation import policy
 from lifescope import page_cache
 
 APPROVED = Comment.Status.APPROVED
 
 
-def submit(comment, now=None, site_url=""):
+def submit(comment, now=None, site_url="", notify_replies=False):
     """Stores a reader's new comment in the status the policy gives it, and tells whoever
-    must know: moderators when it waits for them, the article's author when it is published.
+    must know: moderators when it waits for them, the article's author and the subscribers it
+    replies to when it is published. With `notify_replies`, its signed-in author will hear of
+    replies to their comments on the article (comments/replies.py).
 
     `site_url` is the address the site was reached at, for the links in those e-mails: a
     view passes `request.build_absolute_uri("/")`. LIFESCOPE_SITE_URL, when set, wins.
@@ -39,17 +42,20 @@ def submit(comment, now=None, site_url=""):
         comment.moderated_at = now
     with transaction.atomic():
         comment.save()
+        if notify_replies and comment.user_id:
+            replies.subscribe(comment)
         if comment.status == APPROVED:
             _shift_counts({comment.article_id: 1})
-            transaction.on_commit(lambda: _notify_authors([comment.pk], site_url), robust=True)
+            _notify_published([comment.pk], site_url)
         elif comment.status == Comment.Status.PENDING:
             transaction.on_commit(lambda: _notify_moderators(comment.pk, site_url), robust=True)
     return comment
 
 
 def approve(comments, moderator=None, notify=True, now=None, site_url=""):
-    """Publishes `comments`; returns how many changed. The article's author hears of them,
-    with links under `site_url` (as for `submit`)."""
+    """Publishes `comments`; returns how many changed. With `notify`, the article's author
+    and the readers they reply to hear of them, with links under `site_url` (as for
+    `submit`)."""
     return _moderate(comments, APPROVED, moderator, now, notify=notify, site_url=site_url)
 
 
@@ -106,7 +112,7 @@ def _moderate(comments, status, moderator, now, notify=False, site_url=""):
                 deltas[article_id] -= 1
         _shift_counts(deltas)
         if notify and status == APPROVED:
-            transaction.on_commit(lambda: _notify_authors(ids, site_url), robust=True)
+            _notify_published(ids, site_url)
     return len(ids)
 
 
@@ -122,7 +128,36 @@ def _shift_counts(deltas):
     page_cache.retire(article_page(article_id) for article_id in changed)
 
 
-# --- E-mail: only ever to staff addresses from user accounts, never one typed in the form -------
+# --- Readers' standing ------------------------------------------------------------------------
+def block_readers(users, moderator=None, now=None):
+    """Holds every new comment of these accounts for a moderator, without telling them; their
+    comments waiting already stay waiting. Staff accounts are left alone. Returns how many
+    accounts it blocked."""
+    now = now or timezone.now()
+    blocked = BlockedReader.objects.bulk_create(
+        [
+            BlockedReader(user=user, blocked_by=moderator, blocked_at=now)
+            for user in users.filter(is_staff=False, comment_block__isnull=True)
+        ],
+        ignore_conflicts=True,  # blocked by someone else meanwhile: blocked all the same
+    )
+    return len(blocked)
+
+
+def unblock_readers(users):
+    """Treats these accounts as any other again; returns how many were blocked."""
+    unblocked, _ = BlockedReader.objects.filter(user__in=users).delete()
+    return unblocked
+
+
+# --- E-mail: only ever to addresses from user accounts, never one typed in the form -----------
+def _notify_published(comment_pks, site_url):
+    """Once the approval commits: the articles' authors, then the readers replied to. Each on
+    its own, so one that fails leaves the other to go."""
+    transaction.on_commit(lambda: _notify_authors(comment_pks, site_url), robust=True)
+    transaction.on_commit(lambda: _notify_subscribers(comment_pks, site_url), robust=True)
+
+
 def moderator_addresses():
     users = (
         get_user_model()
@@ -175,6 +210,69 @@ def _notify_authors(comment_pks, site_url):
             )
         )
     send_mass_mail(messages)
+
+
+def _notify_subscribers(comment_pks, site_url):
+    """Mails each subscriber the approved replies to their comments among `comment_pks`: one
+    e-mail per article, at most one per REPLY_EMAIL_INTERVAL (comments/replies.py)."""
+    waiting = defaultdict(list)
+    approved = Comment.objects.approved().filter(pk__in=comment_pks, parent__user__isnull=False)
+    for reply in approved.select_related("parent", "article").order_by("created", "id"):
+        if reply.user_id != reply.parent.user_id:  # never for a reader's reply to themselves
+            waiting[reply.parent.user_id, reply.article_id].append(reply)
+    if not waiting:
+        return
+    wanted = Q()
+    for user_id, article_id in waiting:
+        wanted |= Q(user_id=user_id, article_id=article_id)
+    now = timezone.now()
+    messages = []
+    for subscription in ReplySubscription.objects.filter(wanted).select_related("user"):
+        user = subscription.user
+        if (
+            user.is_active
+            and moderation.is_verified(user)
+            and _claim_reply_email(subscription, now)
+        ):
+            found = waiting[subscription.user_id, subscription.article_id]
+            messages.append(_reply_message(user, found, site_url))
+    if messages:
+        get_connection().send_messages(messages)
+
+
+def _claim_reply_email(subscription, now):
+    """Takes the interval's one e-mail for `subscription`: one UPDATE, so of two approvals at
+    once only one can take it. False when it was taken already."""
+    due = Q(last_sent_at__isnull=True) | Q(
+        last_sent_at__lte=now - settings.COMMENTS["REPLY_EMAIL_INTERVAL"]
+    )
+    return ReplySubscription.objects.filter(due, pk=subscription.pk).update(last_sent_at=now) == 1
+
+
+def _reply_message(user, found, site_url):
+    article = found[0].article
+    unsubscribe = _absolute(replies.unsubscribe_path(user.pk, article.pk), site_url)
+    hours = round(settings.COMMENTS["REPLY_EMAIL_INTERVAL"].total_seconds() / 3600)
+    body = (
+        "\n\n".join(
+            f"{reply.name} replied to your comment on “{article.title}”:\n\n{reply.body}\n"
+            f"{_absolute(reply.get_absolute_url(), site_url)}"
+            for reply in found
+        )
+        + "\n\nYou asked to hear of replies to your comments on this article; we write at "
+        f"most once in {hours} hours.\nStop these e-mails: {unsubscribe}\n"
+    )
+    return EmailMessage(
+        f"New repl{'ies' if len(found) > 1 else 'y'} to your comment on “{article.title}”"[:150],
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+        # One click in the mail client unsubscribes (RFC 8058): it POSTs to the link.
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
 
 
 def _absolute(path, site_url):

@@ -5,10 +5,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_callable
 from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from articles.models import Article
-from comments import pending, services
+from comments import pending, replies, services
 from comments.forms import CommentForm
 from comments.models import Comment
 from comments.moderation import policy
@@ -87,7 +88,11 @@ class PostCommentView(View):
         if wait:
             return self.refuse_form(form, wait)
         if not form.duplicate:
-            comment = services.submit(form.comment, site_url=request.build_absolute_uri("/"))
+            comment = services.submit(
+                form.comment,
+                site_url=request.build_absolute_uri("/"),
+                notify_replies=form.cleaned_data.get("notify_replies", False),
+            )
         # The reader lands on their comment: published in the thread, or, while it waits,
         # shown to them alone in its place (comments/pending.py) and marked as waiting.
         response = HttpResponseRedirect(comment.get_absolute_url())
@@ -106,4 +111,46 @@ class PostCommentView(View):
             return self.refuse("comments/form_errors.html", 400, **context)
         response = self.refuse("comments/rate_limited.html", 429, wait=wait, **context)
         response["Retry-After"] = str(policy.retry_after_seconds)
+        return response
+
+
+# Links in e-mails: the token is the reader's authority, as no session may come with it. A mail
+# client's one-click unsubscribe (RFC 8058) posts without a cookie or a CSRF token, and a forged
+# post could only do what the link's holder may do anyway.
+@method_decorator([csrf_exempt, never_cache], name="dispatch")
+class UnsubscribeView(View):
+    """Stops reply e-mails (comments/replies.py) for whoever holds the link, signed in or not.
+
+    GET asks, so a mail scanner that fetches every link unsubscribes nobody; POST acts. A
+    forged link answers 400, an expired one 410, and neither changes anything.
+    """
+
+    http_method_names = ["get", "post"]
+    template_name = "comments/unsubscribe.html"
+    REFUSALS = {"tampered": 400, "expired": 410}
+
+    def dispatch(self, request, token):
+        try:
+            self.user_id, self.article_id = replies.subscription_for(token)
+        except replies.InvalidUnsubscribeLink as refusal:
+            return self.page(state=refusal.reason, status=self.REFUSALS[refusal.reason])
+        return super().dispatch(request, token)
+
+    def get(self, request, token):
+        subscribed = replies.is_subscribed(self.user_id, self.article_id)
+        return self.page(state="asking" if subscribed else "not-subscribed")
+
+    def post(self, request, token):
+        replies.unsubscribe(self.user_id, self.article_id)
+        return self.page(state="unsubscribed")
+
+    def page(self, state, status=200):
+        article_id = getattr(self, "article_id", None)
+        # Named and linked only while readers can see it.
+        article = Article.objects.published().filter(pk=article_id).first() if article_id else None
+        context = {"state": state, "article": article}
+        response = render(self.request, self.template_name, context, status=status)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        # The token is in the address; it must not travel to the sites the page links to.
+        response["Referrer-Policy"] = "no-referrer"
         return response

@@ -410,9 +410,16 @@ COMMENTS = {
     "CLOSE_AFTER_DAYS": env_int("LIFESCOPE_COMMENTS_CLOSE_AFTER_DAYS", 30),
     # None moderates every comment; N publishes comments on articles younger than N days at once.
     "MODERATE_AFTER_DAYS": env_int("LIFESCOPE_COMMENTS_MODERATE_AFTER_DAYS", None),
-    # Publish at once when the reader had a comment approved before (same account, or same
-    # e-mail address from the same client: an address alone is too easy to borrow).
+    # Publish at once when the reader had a comment approved before (same e-mail address from
+    # the same client: an address alone is too easy to borrow). Accounts earn trust below.
     "AUTO_APPROVE_RETURNING": env_bool("LIFESCOPE_COMMENTS_AUTO_APPROVE_RETURNING", False),
+    # A signed-in reader with a verified address and this many approved comments is trusted:
+    # their comments are published at once. 0 trusts no reader.
+    "TRUSTED_AFTER_APPROVED": env_int("LIFESCOPE_COMMENTS_TRUSTED_AFTER_APPROVED", 3),
+    # Reply e-mails (comments/replies.py): at most one per reader and article in this long, and
+    # their unsubscribe links work for this many seconds.
+    "REPLY_EMAIL_INTERVAL": timedelta(days=1),
+    "UNSUBSCRIBE_LINK_MAX_AGE": 60 * 24 * 60 * 60,
     # Prefix for links in notification e-mails, e.g. https://news.example.com; without it they
     # use the address the request that caused the e-mail reached the site at.
     "SITE_URL": env_str("LIFESCOPE_SITE_URL", ""),

@@ -18,7 +18,13 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:comments_comment_changelist")
-MODERATION_ACTIONS = {"approve_selected", "reject_selected", "mark_spam_selected"}
+MODERATION_ACTIONS = {
+    "approve_selected",
+    "reject_selected",
+    "mark_spam_selected",
+    "block_authors",
+    "unblock_authors",
+}
 
 
 def change_url(comment):

@@ -176,17 +176,6 @@ def test_a_borrowed_address_from_another_client_is_not_auto_approved(post_commen
     assert Comment.objects.get(body="Pretending to be Ada").status == Comment.Status.PENDING
 
 
-def test_returning_signed_in_readers_are_auto_approved(client, post_comment, rules):
-    rules(AUTO_APPROVE_RETURNING=True)
-    reader = UserFactory()
-    ApprovedCommentFactory(user=reader)
-    client.force_login(reader)
-
-    post_comment(ArticleFactory(), body="Back again")
-
-    assert Comment.objects.get(body="Back again").status == Comment.Status.APPROVED
-
-
 def test_returning_commenters_still_wait_when_the_setting_is_off(post_comment, rules):
     rules(AUTO_APPROVE_RETURNING=False)
     article = ArticleFactory()

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from editorial import revisions
 from editorial.models import Revision
 from tests import hostile
-from tests.factories import ApprovedCommentFactory, ArticleFactory, CommentFactory
+from tests.factories import ApprovedCommentFactory, ArticleFactory, CommentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,8 @@ def newsroom(settings, editor, moderator):
     ArticleFactory(author=editor, section=article.section)
     ApprovedCommentFactory(article=article)
     CommentFactory(article=article)
+    # A reader's account: the queue links to its history (?user__id__exact=).
+    CommentFactory(article=article, user=UserFactory())
     revisions.ensure_baseline(article.pk)
     article.title = "A new title"
     article.save()

@@ -13,11 +13,14 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 from django.views.defaults import server_error
 
+from comments import replies
 from comments.forms import form_token
+from comments.models import ReplySubscription
 from editorial.preview import preview_url
 from tests.comments.conftest import comment_data, comments_url
 from tests.factories import (
@@ -198,7 +201,7 @@ def public_pages(site, settings, rf):
     # A signed-in reader's form carries a CSRF token and their name instead of fields.
     signed_in = reader("203.0.113.2")
     signed_in.force_login(UserFactory(first_name="Grace", last_name="Hopper"))
-    get("article-signed-in", story.get_absolute_url(), "Commenting as", client=signed_in)
+    get("article-signed-in", story.get_absolute_url(), "E-mail me when someone", client=signed_in)
     draft = DraftArticleFactory(title="Draft story", slug="draft-story", section=story.section)
     get("shared-preview", preview_url(draft), "Shared with you", client=reader("203.0.113.3"))
     editor = reader("203.0.113.4")
@@ -222,6 +225,18 @@ def public_pages(site, settings, rf):
     assert flooder.post(comments_url(story), first_post).status_code == 302
     second = {"email": "flo@example.com", "body": "And my second.", "parent": str(first.pk)}
     post("comment-rate-limited", story, flooder, "Please slow down", 429, **second)
+
+    # The unsubscribe link of reply e-mails: asking, done, nothing to do, expired, forged.
+    subscriber = UserFactory()
+    ReplySubscription.objects.create(user=subscriber, article=story)
+    unsubscribe = replies.unsubscribe_path(subscriber.pk, story.pk)
+    get("unsubscribe-asking", unsubscribe, "Stop e-mails about replies")
+    pages["unsubscribe-done"] = (reader("203.0.113.10").post(unsubscribe), 200, "unsubscribed")
+    get("unsubscribe-not-subscribed", unsubscribe, "nothing to stop")
+    with time_machine.travel(timezone.now() - timedelta(days=61)):
+        expired_link = replies.unsubscribe_path(subscriber.pk, story.pk)
+    get("unsubscribe-expired", expired_link, "has expired", 410)
+    get("unsubscribe-forged", unsubscribe[:-4] + "x/", "is not valid", 400)
 
     forged = Client(enforce_csrf_checks=True).post("/admin/login/", {"username": "x"})
     pages["csrf-refused"] = (forged, 403, "Your form expired")

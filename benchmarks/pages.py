@@ -50,7 +50,11 @@ request = function()
   return wrk.format("GET", paths[(n %% #paths) + 1])
 end
 """
-TARGETS = {"article, cache warm": 0.30, "article, caches off": 0.10}
+TARGETS = {
+    "article, cache warm": 0.40,
+    "article, signed-in reader": 0.30,
+    "article, caches off": 0.10,
+}
 
 
 def ceiling(environ, start_response):
@@ -97,6 +101,11 @@ def main():
         ceiling_file.write_bytes(body)
         for name in ("article", "front", "tag", "popular"):
             rows.append((f"{name}, cache warm", server.load(urls[name], args, lua)))
+        # The same cached page, with a reader's own parts filled in (lifescope/page_cache.py).
+        reader = ["-H", f"Cookie: {signed_in_reader_cookie()}"]
+        rows.append(
+            ("article, signed-in reader", server.load(urls["article"], args, lua, extra=reader))
+        )
     ceiling_env = {"LIFESCOPE_CEILING_FILE": str(ceiling_file)}
     with Server(env, var_dir, ceiling_env, app="benchmarks.pages:ceiling") as server:
         rows.insert(0, ("static ceiling", server.load(urls["article"], args, lua)))
@@ -198,16 +207,29 @@ class Server:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()]
 
-    def load(self, path, args, lua, seconds=None):
+    def load(self, path, args, lua, seconds=None, extra=()):
         url = f"http://127.0.0.1:{self.port}{path}"
-        wrk(url, args.connections, 2, lua)  # warm every worker
-        return wrk(url, args.connections, seconds or args.seconds, lua)
+        wrk(url, args.connections, 2, lua, extra)  # warm every worker
+        return wrk(url, args.connections, seconds or args.seconds, lua, extra)
 
 
-def wrk(url, connections, seconds, lua):
+def signed_in_reader_cookie():
+    """A reader's session, signed in as the site would sign them in."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    reader, _ = get_user_model().objects.get_or_create(
+        username="bench-reader", defaults={"first_name": "Bench", "email": "r@example.com"}
+    )
+    client = Client()
+    client.force_login(reader)
+    return "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
+
+
+def wrk(url, connections, seconds, lua, extra=()):
     output = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(lua),
-         "-H", f"User-Agent: {BROWSER}", "-H", "Host: 127.0.0.1", url],
+         "-H", f"User-Agent: {BROWSER}", "-H", "Host: 127.0.0.1", *extra, url],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)

@@ -68,7 +68,7 @@ class CommentForm(forms.Form):
             del self.fields["email"]
         if not (self.user and self.user.email):
             del self.fields["notify_replies"]
-        if not self.is_bound:
+        if not self.is_bound and article is not None:
             self.initial.setdefault("token", form_token(article))
 
     def clean_name(self):

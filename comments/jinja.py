@@ -18,7 +18,8 @@ def comment_section(request, article):
     closed_reason = policy.closed_reason(article)
     form = replying_to = None
     if not closed_reason:
-        form = CommentForm(article=article, user=request.user)
+        # The shared page's form: who is writing is filled in per reader (comments/fills.py).
+        form = CommentForm(article=article)
         replying_to = _replying_to(article, request.GET.get("reply_to"))
         if replying_to:
             form.initial["parent"] = replying_to.pk

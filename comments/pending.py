@@ -1,19 +1,22 @@
 """A reader's own comments that await moderation, shown to them alone where they will appear.
 
 Posting a comment sends the reader back to it (`article#comment-<id>`) with a signed cookie that
-remembers the comments they posted from this browser. The article page, the same cached page
-for everyone, holds a placeholder under its comments (lifescope/page_cache.py); as the page is
-served, `own_pending_comments` fills it with those of the reader's comments on the article that
-still wait, each marked as awaiting moderation, and the response becomes private. Nobody else,
+remembers the comments they posted from this browser (a signed-in reader's account remembers
+them too). The article page, the same cached page for everyone, holds a placeholder under its
+comments (lifescope/page_cache.py); as the page is served, `own_pending_comments` fills it with
+those of the reader's comments on the article that still wait, each marked as awaiting
+moderation, and the response becomes private. Nobody else,
 and no cache, ever sees them. Comments held as spam look the same to their author: telling them
 would teach them.
 """
 
 from django.conf import settings
 from django.core import signing
+from django.db.models import Q
 from django.template import engines
 
 from comments.models import Comment
+from lifescope import page_cache
 
 COOKIE = "lifescope_comments"
 SALT = "comments.pending"
@@ -51,19 +54,20 @@ def remembered(request):
 
 
 def own_pending_comments(request, article_id):
-    """The page-cache fill "pending-comments": this reader's waiting comments on the article."""
+    """The page-cache fill "pending-comments": this reader's waiting comments on the article,
+    those this browser posted and, signed in, those of their account."""
     ids = remembered(request)
-    if not ids or not article_id.isdigit():
+    user = getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    if not (ids or signed_in) or not article_id.isdigit():
         return ""
+    theirs = Q(pk__in=ids) | Q(user_id=user.pk) if signed_in else Q(pk__in=ids)
     comments = list(
-        Comment.objects.filter(pk__in=ids, article_id=int(article_id), status__in=WAITING)
+        Comment.objects.filter(theirs, article_id=int(article_id), status__in=WAITING)
         .select_related("parent")
         .order_by("created", "id")
     )
     if not comments:
         return ""
     template = engines["jinja2"].get_template("comments/includes/pending.html")
-    return template.render({"comments": comments})
-
-
-own_pending_comments.per_reader = True
+    return page_cache.Own(template.render({"comments": comments}))

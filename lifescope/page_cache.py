@@ -25,10 +25,15 @@ from the cache or not, where each placeholder becomes what the provider named in
 PAGE_CACHE["FILLS"] returns for this request: `provider(request, arg) -> str`. A provider that
 fills in something of the reader's own makes the response private.
 
-**Who gets cached pages.** Anonymous readers without our cookies: a session cookie (staff, a
-signed-in reader) or a pending flash message means a page of one's own, never stored. A response
-that sets a cookie, is marked private or no-store (previews), or varies on anything but Cookie
-is never stored either. Any query parameter but those in PAGE_CACHE["QUERY_PARAMETERS"]
+**Who gets cached pages.** Everyone but staff and a request carrying a flash message: anonymous
+readers, and signed-in readers too, whose session is read here (one session and one user
+lookup) to tell them from staff; their own parts (their name, their CSRF token, their waiting
+comments) are fills, so the page itself never shows anything of the person asking, and a miss
+rendered for a reader is stored like anyone's. A provider returns what is the reader's own as
+`Own`: the response is then private, and its CSRF cookie is set when the fill made a token.
+Staff (previews, edit links) and flash messages mean a page of one's own, never stored. A
+response that sets a cookie, is marked private or no-store (previews), or varies on anything
+but Cookie is never stored either. Any query parameter but those in PAGE_CACHE["QUERY_PARAMETERS"]
 (utm_source …) is served fresh, so nobody can fill the cache with variants.
 
 Sits under the view counter and above everything else, so a hit costs one cache read for the
@@ -40,13 +45,16 @@ part of the key, so a plain-HTTP request never gets the HTTPS page.
 import hashlib
 import re
 import time
+from importlib import import_module
 
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.http import HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 from django.utils.module_loading import import_string
@@ -135,14 +143,20 @@ def fill(name, arg=""):
     return Markup(f"<!--fill:{name}:{arg}-->")
 
 
+class Own(str):
+    """What a fill provider returns when the text is the reader's own (see the docstring)."""
+
+
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.cookie_names = {settings.SESSION_COOKIE_NAME, CookieStorage.cookie_name}
 
     def __call__(self, request):
         stamp_missed()
         key = self.page_key(request)
+        signed_in = key is not None and settings.SESSION_COOKIE_NAME in request.COOKIES
+        if signed_in and signed_in_user(request).is_staff:
+            key = None  # previews, edit links: staff get pages of their own
         if key is not None:
             started = time.time()
             stored = self.cached(key, started)
@@ -207,7 +221,7 @@ class PageCacheMiddleware:
         Names what a view that does not name them itself shows (PAGE_CACHE["VIEWS"])."""
         if not config()["ENABLED"] or request.method != "GET":
             return None
-        if self.cookie_names.intersection(request.COOKIES) or "HTTP_AUTHORIZATION" in request.META:
+        if CookieStorage.cookie_name in request.COOKIES or "HTTP_AUTHORIZATION" in request.META:
             return None
         if set(request.GET) - set(config()["QUERY_PARAMETERS"]):
             return None
@@ -230,6 +244,17 @@ class PageCacheMiddleware:
             return False
         vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
         return vary <= {"cookie"}
+
+
+def signed_in_user(request):
+    """The user of the request's session, read as Django's session and authentication
+    middleware will (they run below: a cache hit never reaches them)."""
+    if not hasattr(request, "session"):
+        engine = import_module(settings.SESSION_ENGINE)
+        request.session = engine.SessionStore(request.COOKIES[settings.SESSION_COOKIE_NAME])
+    if not hasattr(request, "user"):
+        request.user = auth.get_user(request)
+    return request.user
 
 
 # What names each page key showed when this process last stored or read it (see `cached`).
@@ -257,12 +282,19 @@ def split(content):
     ]
 
 
+# Django's CSRF middleware, for the token a fill puts in a cached page: it reads the CSRF
+# cookie before the fills and sets it after them, as it would around a view.
+_CSRF = CsrfViewMiddleware(lambda request: None)
+
+
 def fill_response(request, response, parts=None, shared=None):
     """Fills the placeholders of an HTML response for this request (see the module docstring),
     then marks it for HTTP caches (lifescope/edge.py): `shared` is (until, names, digest of
     its fixed parts) for a page everyone shares, None for any other answer."""
     if parts is None and not response.streaming and b"<!--fill:" in response.content:
         parts = split(response.content)
+    if parts is not None and "CSRF_COOKIE" not in request.META:
+        _CSRF.process_request(request)  # what a fill's get_token() reads (a hit skipped it)
     if parts is None or len(parts) == 1:
         if parts is not None:
             response.content = parts[0]
@@ -275,9 +307,8 @@ def fill_response(request, response, parts=None, shared=None):
         if isinstance(part, bytes):
             filled.append(part)
             continue
-        provider = import_string(config()["FILLS"][part[0]])
-        text = provider(request, part[1])
-        own = own or (bool(text) and getattr(provider, "per_reader", False))
+        text = import_string(config()["FILLS"][part[0]])(request, part[1])
+        own = own or isinstance(text, Own)
         fills.append(text)
         filled.append(text.encode())
     response.content = b"".join(filled)
@@ -285,6 +316,7 @@ def fill_response(request, response, parts=None, shared=None):
         response["Content-Length"] = str(len(response.content))
     if own:
         patch_cache_control(response, private=True)  # a page of the reader's own
+        _CSRF.process_response(request, response)  # sets the cookie of a token a fill made
     if own or shared is None:
         return edge.finish_private(response)
     until, names, fixed = shared

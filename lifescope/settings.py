@@ -221,6 +221,7 @@ PAGE_CACHE = {
     "FILLS": {
         "popular": "analytics.rankings.popular_box",
         "pending-comments": "comments.pending.own_pending_comments",
+        "comment-reader": "comments.fills.comment_reader",
     },
 }
 

@@ -27,6 +27,7 @@ from tests.factories import (
     EditorFactory,
     SectionFactory,
 )
+from tests.reading import page as page_of
 from tests.reading import texts
 
 pytestmark = pytest.mark.django_db
@@ -385,3 +386,124 @@ def test_views_are_counted_on_cache_hits(story):
     assert all("X-Lifescope-Article" not in r for r in responses)
     flush.flush(wait=True)
     assert Article.objects.get(pk=story.pk).view_count == 3
+
+
+# --- Signed-in readers: the same cached page, their own parts filled in ------------------------
+
+
+def signed_in(user, **headers):
+    reader = Client(HTTP_USER_AGENT=BROWSER, enforce_csrf_checks=True, **headers)
+    reader.force_login(user)
+    return reader
+
+
+def test_a_signed_in_reader_gets_the_cached_page_with_their_own_parts(story):
+    from tests.factories import UserFactory
+
+    url = story.get_absolute_url()
+    warm([url])
+    grace = UserFactory(first_name="Grace", last_name="Hopper-Reader")
+
+    response = signed_in(grace).get(url)
+
+    assert response["X-Page-Cache"] == "hit"
+    form = page_of(response).find("form", id="comment-form")
+    assert "Commenting as Grace Hopper-Reader" in form.text
+    assert form.find("input", name="csrfmiddlewaretoken") is not None
+    assert form.find("input", name="name") is None and form.find("input", name="email") is None
+    assert "private" in response["Cache-Control"]
+
+
+def test_two_readers_at_once_never_see_each_others_name_token_or_waiting_comment(story):
+    from tests.factories import UserFactory
+
+    url = story.get_absolute_url()
+    warm([url])
+    readers = {
+        name: signed_in(UserFactory(first_name=name, last_name="Reader", email=f"{name}@x.example"))
+        for name in ("Ada", "Grace")
+    }
+    with time_machine.travel(timezone.now() + timedelta(seconds=30)):
+        for name, reader in readers.items():
+            form = reader.get(url).content.decode()
+            token = re.search(r'name="token" value="([^"]+)"', form).group(1)
+            csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+            posted = reader.post(
+                f"/articles/{story.slug}/comments/",
+                {"body": f"{name}'s own waiting words", "token": token,
+                 "csrfmiddlewaretoken": csrf},
+            )  # fmt: skip
+            assert posted.status_code == 302, posted.content[:500]
+
+    pages = {name: reader.get(url) for name, reader in readers.items()}
+    tokens = {
+        name: re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page.content).group(1)
+        for name, page in pages.items()
+    }
+    for name, page in pages.items():
+        other = "Grace" if name == "Ada" else "Ada"
+        html = page.content.decode()
+        assert f"Commenting as <strong>{name} Reader</strong>" in html
+        assert f"{other} Reader" not in html
+        assert f"{name}&#x27;s own waiting words" in html
+        assert f"{other}&#x27;s own waiting words" not in html
+        assert tokens[other].decode() not in html
+    anonymous = visit(url).content.decode()
+    assert "Ada" not in anonymous and "Grace" not in anonymous
+    assert "csrfmiddlewaretoken" not in anonymous
+
+
+def test_a_page_first_rendered_for_a_reader_is_stored_without_anything_of_theirs(story):
+    from tests.factories import UserFactory
+
+    url = story.get_absolute_url()
+    grace = UserFactory(first_name="Gracie", last_name="Distinctive", email="g@x.example")
+
+    first = signed_in(grace).get(url)
+    anonymous = visit(url)
+
+    assert first["X-Page-Cache"] == "miss" and "Gracie Distinctive" in first.content.decode()
+    assert anonymous["X-Page-Cache"] == "hit"
+    assert "Gracie" not in anonymous.content.decode()
+    assert "csrfmiddlewaretoken" not in anonymous.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/", "/sections/science/", "/tags/space/"])
+def test_signed_in_readers_keep_the_cache_on_listings_too(story, url):
+    from tests.factories import UserFactory
+
+    warm([url])
+    reader = signed_in(UserFactory())
+    assert "sessionid" in reader.cookies
+    assert reader.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_a_reader_deleted_while_signed_in_is_served_as_no_one(story):
+    from tests.factories import UserFactory
+
+    url = story.get_absolute_url()
+    warm([url])
+    gone = UserFactory(first_name="Gone", last_name="Reader")
+    reader = signed_in(gone)
+    gone.delete()
+
+    response = reader.get(url)
+
+    assert response["X-Page-Cache"] == "hit"
+    assert "Gone Reader" not in response.content.decode()
+    assert page_of(response).find("input", name="email") is not None
+
+
+def test_a_signed_in_readers_hit_costs_a_few_queries_whatever_the_page_holds(
+    story, django_assert_max_num_queries
+):
+    from tests.factories import ApprovedCommentFactory, UserFactory
+
+    for _ in range(20):
+        ApprovedCommentFactory(article=story)
+    url = story.get_absolute_url()
+    warm([url])
+    reader = signed_in(UserFactory())
+
+    with django_assert_max_num_queries(3):  # their session, their account, their comments
+        assert reader.get(url)["X-Page-Cache"] == "hit"

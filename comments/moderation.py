@@ -10,7 +10,7 @@ import re
 import time
 from datetime import timedelta
 
-from django.apps import apps
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
@@ -210,21 +210,18 @@ policy = ModerationPolicy()
 
 
 def is_verified(user):
-    """Whether `user` has proved they own their account's e-mail address: the one hook for
-    e-mail verification (issue #18), which trust and reply e-mails ask.
-
-    django-allauth records it (`EmailAddress.verified`). Until allauth is installed, staff
-    count as verified (a superuser made their accounts) and every other account as not.
+    """Whether `user` has proved they own their account's e-mail address, as django-allauth
+    records it (`EmailAddress.verified`): the one question trust and reply e-mails ask. Staff
+    accounts are made by an administrator, who vouches for their address.
     """
     if not user.email:
         return False
-    if apps.is_installed("allauth.account"):
-        from allauth.account.models import EmailAddress
-
-        return EmailAddress.objects.filter(
+    return (
+        user.is_staff
+        or EmailAddress.objects.filter(
             user_id=user.pk, email__iexact=user.email, verified=True
         ).exists()
-    return user.is_staff
+    )
 
 
 def _minutes(seconds):

@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "editorial",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +74,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Signs out a reader whose account was deleted or deactivated, and ends half-finished
+    # sign-ins (a second factor never given) when the reader wanders off.
+    "allauth.account.middleware.AccountMiddleware",
     # Innermost, as django-axes asks: it turns a refused sign-in into the lock-out page on the
     # way out, and every middleware above still dresses that page (CSP, frame and security
     # headers, cookies).
@@ -242,6 +249,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Signing in by e-mail address (readers have no username to remember).
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "admin:login"
 # A password reset link (lifescope/signin.py) works once, for this many seconds.
@@ -274,6 +283,17 @@ AXES_HANDLER = "lifescope.signin.SignInAttempts"
 # Refused tries do not extend the pause, so the page can say when it ends.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "lifescope.signin.paused_response"
+
+# --- Accounts (django-allauth) --------------------------------------------------------------
+# Readers sign up with an e-mail address and a password, and verify the address by a link
+# before their comments count as a member's. No answer tells whether an address has an account.
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Lifescope News] "
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -42,6 +42,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
     path("healthz", healthz, name="healthz"),
     path(
         "sitemap.xml",

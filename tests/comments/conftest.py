@@ -1,10 +1,9 @@
 from datetime import timedelta
 
 import pytest
-from django.apps import apps
+from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from comments import moderation
 from comments.forms import form_token
 
 
@@ -42,32 +41,15 @@ def post_comment(client):
 
 
 @pytest.fixture
-def verify(monkeypatch):
-    """Marks a reader's present e-mail address as verified: `verify(user)`.
-
-    With django-allauth installed (issue #18) as allauth records it; until then the hook
-    `comments.moderation.is_verified` takes only staff as verified, so it learns these
-    addresses, as allauth would, address by address.
-    """
-    if apps.is_installed("allauth.account"):
-        from allauth.account.models import EmailAddress
-
-        def mark(user):
-            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-            return user
-
-        return mark
-
-    verified = set()
-    unverified = moderation.is_verified
-    monkeypatch.setattr(
-        moderation,
-        "is_verified",
-        lambda user: (user.pk, user.email.lower()) in verified or unverified(user),
-    )
+def verify():
+    """Marks a reader's present e-mail address as verified and primary, as following the link
+    in django-allauth's e-mail does: `verify(user)`."""
 
     def mark(user):
-        verified.add((user.pk, user.email.lower()))
+        EmailAddress.objects.filter(user=user).update(primary=False)
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
         return user
 
     return mark

@@ -240,11 +240,16 @@ def test_staff_accounts_are_not_blocked():
 
 
 # --- The verification hook -----------------------------------------------------------------
-def test_without_allauth_only_staff_count_as_verified(settings):
-    if "allauth.account" in settings.INSTALLED_APPS:
-        pytest.skip("allauth is installed: its EmailAddress records decide")
+def test_a_reader_counts_as_verified_once_allauth_has_verified_their_present_address(verify):
+    reader = UserFactory(email="ada@example.com")
+    assert is_verified(reader) is False
+
+    verify(reader)
+    assert is_verified(reader) is True
+
+    reader.email = "ada@elsewhere.example.com"  # changed, not yet verified
+    assert is_verified(reader) is False
     assert is_verified(StaffFactory()) is True
-    assert is_verified(UserFactory()) is False
     assert is_verified(StaffFactory(email="")) is False
 
 

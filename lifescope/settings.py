@@ -252,19 +252,43 @@ AUTHENTICATION_BACKENDS = [
     # Signing in by e-mail address (readers have no username to remember).
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
-LOGIN_URL = "admin:login"
-# A password reset link (lifescope/signin.py) works once, for this many seconds.
-PASSWORD_RESET_TIMEOUT = env_int("DJANGO_PASSWORD_RESET_TIMEOUT", 60 * 60)
-
 # --- Staff sign-in --------------------------------------------------------------------------
-STAFF_SIGN_IN = {
-    # Reset e-mails one address receives per window; more requests get the usual answer and
-    # no e-mail, so the form cannot flood a mailbox, nor tell which addresses have accounts.
-    "RESET_EMAILS_PER_ADDRESS": env_int("LIFESCOPE_RESET_EMAILS_PER_ADDRESS", 3),
-    # Reset requests one client may make per window, whatever the addresses; then a 429 page.
-    "RESET_REQUESTS_PER_CLIENT": env_int("LIFESCOPE_RESET_REQUESTS_PER_CLIENT", 10),
-    "RESET_WINDOW_SECONDS": 60 * 60,
+# One sign-in for readers and staff: django-allauth's (the admin's login page sends there), with
+# django-axes counting failed passwords and allauth.mfa asking staff for a second factor. The
+# whole design: README, "Staff sign-in"; the code: lifescope/signin.py.
+LOGIN_URL = "account_login"
+# A staff account (is_staff) without an authenticator may not use the admin until it has set up
+# one: on by default in production, off in development (`make run`) so the demo accounts sign in
+# with their password alone.
+LIFESCOPE_STAFF_MFA = env_bool("LIFESCOPE_STAFF_MFA", not DEBUG)
+# An authenticator app (TOTP), a passkey or security key (WebAuthn, where the browser offers
+# one), and recovery codes for a lost phone. A passkey also signs in on its own: it has no
+# secret to guess, and allauth limits those sign-ins per client (MFA_RATE_LIMITS).
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "Lifescope News"
+# Passkeys need HTTPS; the development server is plain HTTP on localhost, which browsers allow.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Wrong passwords are counted by django-axes alone (lifescope.signin.AccountAdapter): allauth's
+# own count would answer first, with another page, and forget nothing on success. Its
+# "login_failed" limit still counts wrong second-factor codes: 5 per account in 5 minutes.
+ACCOUNT_ADAPTER = "lifescope.signin.AccountAdapter"
+# allauth counts in the cache, and refuses everything it counts while the cache is away (65.22
+# waits a second for a lock, then answers 429). Sign-in attempts are django-axes' to count, in
+# the database, so signing in works through a Redis outage. Password reset requests: one client
+# may ask this often an hour (then a 429 page), one address this often, whoever asks.
+ACCOUNT_RATE_LIMITS = {
+    "login": None,
+    "reset_password": "{}/h/ip,{}/h/key".format(
+        env_int("LIFESCOPE_RESET_REQUESTS_PER_CLIENT", 10),
+        env_int("LIFESCOPE_RESET_EMAILS_PER_ADDRESS", 3),
+    ),
 }
+ACCOUNT_FORMS = {"reset_password": "lifescope.signin.DeferredResetPasswordForm"}
+# An address without an account gets no e-mail at all, as an inactive account's does not.
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+# A password reset link works once, for this many seconds.
+PASSWORD_RESET_TIMEOUT = env_int("DJANGO_PASSWORD_RESET_TIMEOUT", 60 * 60)
 # Failed sign-ins, counted by django-axes in the database (its database handler: the same on
 # SQLite and PostgreSQL, and untouched by a Redis outage). After AXES_FAILURE_LIMIT failures
 # within the cool-off, for one account from anywhere or from one client for any accounts,
@@ -274,6 +298,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("LIFESCOPE_LOGIN_COOLOFF_MINUTES",
 # Two independent counts: a password spray from one address and a distributed guess at one
 # account are both stopped.
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# allauth posts `login`, an e-mail address: the account it names is what axes counts against,
+# however the address is spelt (lifescope.signin.account_key).
+AXES_USERNAME_CALLABLE = "lifescope.signin.account_key"
 # The client as our trusted proxies name it, the same address comment limits and view
 # counting use; never a raw X-Forwarded-For, which any client can write.
 AXES_CLIENT_IP_CALLABLE = "lifescope.client.client_ip"

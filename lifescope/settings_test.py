@@ -7,6 +7,9 @@ os.environ.setdefault(
 )
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("DJANGO_SECURE_COOKIES", "0")
+# Tests that sign staff in to the admin do so with force_login; tests of the second factor turn
+# it on (tests/lifescope/test_staff_mfa.py).
+os.environ.setdefault("LIFESCOPE_STAFF_MFA", "0")
 
 from lifescope.settings import *  # noqa: E402,F403
 from lifescope.settings import CACHES, STORAGES  # noqa: E402

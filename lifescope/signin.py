@@ -1,156 +1,131 @@
-"""Staff sign-in: resetting a forgotten password by e-mail, and the page of a paused sign-in.
+"""Signing in, for readers and staff alike: django-allauth's pages, throttled by django-axes, with
+a second factor required of staff. The design is told once, in the README's "Staff sign-in".
 
-The reset is Django's own (PasswordResetView and its three companions), shown as admin pages.
-No answer tells whether an address has an account: known and unknown addresses get the same
-redirect to the same page, and the account is looked up and its e-mail sent only after the
-response has gone out (`after_response`), so not even the time taken differs. Requests are
-counted in the cache: a client asking too often gets a 429 page, and an address gets only a few
-e-mails per window, however often it is asked for (the askers are answered as usual).
-Setting a new password this way also ends the account's sign-in pause.
+What is ours here is the glue:
 
-Failed sign-ins are counted by django-axes (settings: AXES_*) through `SignInAttempts`, and
-`paused_response` is the page of a refused sign-in.
+- the admin's own login page only sends to allauth's (`admin_login`), and the admin lets a staff
+  account in only once it has a second factor, when LIFESCOPE_STAFF_MFA asks for one
+  (`may_use_admin`); its "Log out" is allauth's;
+- django-axes counts failed passwords against the account an address names (`account_key`), and
+  refuses a paused account or client before allauth's form runs (`urlpatterns`), with a page
+  that says when to try again (`paused_response`); allauth's own count of wrong passwords is
+  off (`AccountAdapter`), so there is one;
+- a password reset request is answered before the account is looked up and mailed
+  (`DeferredResetPasswordForm`), a bad reset link answers 400, and a new password ends the
+  account's pause.
 """
 
-import hashlib
 import logging
 import math
 import threading
-from datetime import timedelta
 from functools import partial
 
+from allauth.account import signals as account_signals
+from allauth.account import views as account_views
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import ResetPasswordForm
+from allauth.account.utils import filter_users_by_email
+from allauth.core import context as allauth_context
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
+from axes.decorators import axes_dispatch
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from axes.utils import reset as reset_failed_sign_ins
 from django.conf import settings
-from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordResetForm
-from django.core.cache import cache
+from django.contrib import admin, messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
+from django.core.exceptions import PermissionDenied
 from django.core.signals import request_finished
 from django.db.models import Max, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import re_path, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
-from django.utils.timesince import timesince
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from lifescope.client import client_ip
 
 logger = logging.getLogger(__name__)
 
-_after_response = threading.local()
+# A second factor that signs in: an authenticator app or a passkey (recovery codes only stand in).
+SECOND_FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
 
 
-def after_response(job):
-    """Runs `job()` once the current response has gone out (Django's request_finished)."""
-    jobs = getattr(_after_response, "jobs", None)
-    if jobs is None:
-        jobs = _after_response.jobs = []
-    jobs.append(job)
+# --- The admin's door -------------------------------------------------------------------------
+def must_set_up_second_factor(user):
+    """Whether `user` is staff without a second factor while LIFESCOPE_STAFF_MFA asks for one."""
+    return (
+        settings.LIFESCOPE_STAFF_MFA
+        and user.is_staff
+        and not is_mfa_enabled(user, types=SECOND_FACTORS)
+    )
 
 
-def _run_after_response(**kwargs):
-    jobs = getattr(_after_response, "jobs", None)
-    _after_response.jobs = None
-    for job in jobs or ():
-        try:
-            job()
-        except Exception:
-            logger.exception("A job left for after the response failed")
+def may_use_admin(request):
+    """AdminSite.has_permission: every admin page asks it, and sends a refusal to `admin_login`."""
+    user = request.user
+    return user.is_active and user.is_staff and not must_set_up_second_factor(user)
 
 
-request_finished.connect(_run_after_response, dispatch_uid="lifescope.signin.after_response")
+def admin_login(request, extra_context=None):
+    """AdminSite.login: not a form, a way on. Signed out, to allauth's sign-in (which asks staff
+    with a second factor for their code); staff still without one, to set up an authenticator
+    app; anyone else signed in, refused."""
+    next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("admin:index")
+    user = request.user
+    if not user.is_authenticated:
+        query = urlencode({REDIRECT_FIELD_NAME: next_url})
+        return HttpResponseRedirect(f"{reverse('account_login')}?{query}")
+    if user.is_active and must_set_up_second_factor(user):
+        messages.info(
+            request,
+            "The newsroom's admin asks for a second factor: set up an authenticator app to go on.",
+        )
+        return HttpResponseRedirect(reverse("mfa_activate_totp"))
+    if may_use_admin(request):
+        return HttpResponseRedirect(next_url)
+    raise PermissionDenied("This account may not use the newsroom's admin.")
 
 
-def take_reset_slot(name, limit):
-    """Counts one reset request against `name`; False once the window's `limit` is passed.
-
-    `cache.add` then `cache.incr` are each atomic in Redis, so processes never lose a count.
-    While the cache cannot count (Redis away: django-redis answers None) requests pass, since
-    refusing every staff member a reset would be the worse failure.
-    """
-    seconds = settings.STAFF_SIGN_IN["RESET_WINDOW_SECONDS"]
-    key = f"signin:reset:{name}"
-    cache.add(key, 0, timeout=seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: this request starts a new window
-        cache.add(key, 1, timeout=seconds)
-        count = 1
-    return count is None or count <= limit
+# allauth's sign-out (POST only: ACCOUNT_LOGOUT_ON_GET is off), for the admin's "Log out" button.
+admin_logout = account_views.logout
 
 
-class AdminPage:
-    """The admin's name on an auth view that admin.site does not serve (its pages extend the
-    admin's templates), without the navigation of a signed-in user."""
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(site_header=admin.site.site_header, site_title=admin.site.site_title)
-        return context
-
-
-class DeferredPasswordResetForm(PasswordResetForm):
-    def save(self, **options):
-        # Looking the address up and sending its e-mail take longer when it has an account:
-        # done after the response, they cannot show in its timing.
-        after_response(partial(super().save, **options))
+# --- Counting failed sign-ins (django-axes) ---------------------------------------------------
+class AccountAdapter(DefaultAccountAdapter):
+    def pre_authenticate(self, request, **credentials):
+        # allauth would count wrong passwords too (ACCOUNT_RATE_LIMITS "login_failed") and answer
+        # its own page before axes could; django-axes alone counts them, in the database.
+        # Wrong second-factor codes are still allauth's to count.
+        pass
 
 
-class PasswordResetView(AdminPage, auth_views.PasswordResetView):
-    form_class = DeferredPasswordResetForm
-
-    @property
-    def extra_email_context(self):
-        now = timezone.now()
-        valid_for = timesince(now - timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT), now)
-        return {
-            "site_name": settings.LIFESCOPE["SITE_NAME"],
-            "valid_for": valid_for.replace("\N{NO-BREAK SPACE}", " "),
-        }
-
-    def form_valid(self, form):
-        limits = settings.STAFF_SIGN_IN
-        if not take_reset_slot(
-            f"client:{client_ip(self.request)}", limits["RESET_REQUESTS_PER_CLIENT"]
-        ):
-            context = {**self.get_context_data(form=form), "title": "Too many requests"}
-            response = render(
-                self.request, "registration/password_reset_refused.html", context, status=429
-            )
-            response["Retry-After"] = str(limits["RESET_WINDOW_SECONDS"])
-            return response
-        address = hashlib.sha256(form.cleaned_data["email"].casefold().encode()).hexdigest()
-        if not take_reset_slot(f"address:{address}", limits["RESET_EMAILS_PER_ADDRESS"]):
-            # The same answer as for any address: this mailbox has had its share for now.
-            return HttpResponseRedirect(self.get_success_url())
-        return super().form_valid(form)
-
-
-class PasswordResetDoneView(AdminPage, auth_views.PasswordResetDoneView):
-    pass
-
-
-class PasswordResetConfirmView(AdminPage, auth_views.PasswordResetConfirmView):
-    def dispatch(self, *args, **kwargs):
-        response = super().dispatch(*args, **kwargs)
-        # A good link redirects to the form; a forged, used or expired one gets a page saying
-        # so (validlink false), and nothing is changed.
-        if response.status_code == 200 and not self.validlink:
-            response.status_code = 400
-        return response
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        # Whoever holds the mailbox may choose the password, so the new one works at once.
-        reset_failed_sign_ins(username=form.user.get_username())
-        return response
-
-
-class PasswordResetCompleteView(AdminPage, auth_views.PasswordResetCompleteView):
-    pass
+def account_key(request, credentials=None):
+    """What django-axes counts a sign-in against (AXES_USERNAME_CALLABLE): the username of the
+    account the given address (or username) names, so that other spellings and other addresses
+    of one account share its count; an address of no account, as given, in lower case."""
+    credentials = credentials or {}
+    given = credentials.get("email") or credentials.get("username")
+    if given is None:
+        data = getattr(request, "data", None) or request.POST
+        given = data.get("login") or data.get("username")
+    if not given:
+        return None
+    given = str(given).strip()
+    known = getattr(request, "_lifescope_account_keys", None)
+    if known is None:
+        known = request._lifescope_account_keys = {}
+    if given not in known:
+        users = filter_users_by_email(given) if "@" in given else []
+        known[given] = users[0].get_username() if len(users) == 1 else given.lower()
+    return known[given]
 
 
 class SignInAttempts(AxesDatabaseHandler):
@@ -193,3 +168,82 @@ def paused_response(request, original_response, credentials):
     response["Retry-After"] = str(math.ceil((until - now).total_seconds()))
     add_never_cache_headers(response)
     return response
+
+
+def _end_pause_on_reset(sender, request, user, **kwargs):
+    # Whoever holds the mailbox may choose the password, so the new one works at once.
+    reset_failed_sign_ins(username=user.get_username())
+
+
+account_signals.password_reset.connect(
+    _end_pause_on_reset, dispatch_uid="lifescope.signin.end_pause_on_reset"
+)
+
+
+# --- Password reset ---------------------------------------------------------------------------
+_after_response = threading.local()
+
+
+def after_response(job):
+    """Runs `job()` once the current response has gone out (Django's request_finished)."""
+    jobs = getattr(_after_response, "jobs", None)
+    if jobs is None:
+        jobs = _after_response.jobs = []
+    jobs.append(job)
+
+
+def _run_after_response(**kwargs):
+    jobs = getattr(_after_response, "jobs", None)
+    _after_response.jobs = None
+    for job in jobs or ():
+        try:
+            job()
+        except Exception:
+            logger.exception("A job left for after the response failed")
+
+
+request_finished.connect(_run_after_response, dispatch_uid="lifescope.signin.after_response")
+
+
+class DeferredResetPasswordForm(ResetPasswordForm):
+    """allauth's reset form (ACCOUNT_FORMS), but the account is looked up and its e-mail sent
+    after the response has gone out: both take longer when the address has an account, and the
+    answer's timing must not tell."""
+
+    def clean_email(self):
+        return self.cleaned_data["email"].lower()
+
+    def save(self, request, **kwargs):
+        email = self.cleaned_data["email"]
+        after_response(partial(_send_reset, request, email))
+        return email
+
+
+def _send_reset(request, email):
+    with allauth_context.request_context(request):
+        form = ResetPasswordForm({"email": email})
+        if form.is_valid():
+            form.save(request)
+
+
+class PasswordResetFromKeyView(account_views.PasswordResetFromKeyView):
+    """allauth's page behind a reset link, but a forged, used or expired link answers 400."""
+
+    def dispatch(self, request, *args, **kwargs):
+        response = super().dispatch(request, *args, **kwargs)
+        if getattr(self, "reset_user", True) is None:
+            response.status_code = 400
+        return response
+
+
+# Before allauth's own routes (lifescope/urls.py), under the same names: a paused account or
+# client gets the pause page before allauth's form runs (as django-axes' documentation has it
+# for allauth), and a bad reset link its 400.
+urlpatterns = [
+    re_path(r"^accounts/login/$", axes_dispatch(account_views.login), name="account_login"),
+    re_path(
+        r"^accounts/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
+        PasswordResetFromKeyView.as_view(),
+        name="account_reset_password_from_key",
+    ),
+]

@@ -18,30 +18,15 @@ admin.site.index_title = "Newsroom"
 # Shows moderators how many comments wait, on the first page they see.
 admin.site.index_template = "comments/admin/index.html"
 
+# One sign-in for everyone, allauth's: the admin's login page only sends there, and the admin
+# lets staff in once they have a second factor when LIFESCOPE_STAFF_MFA asks (lifescope/signin.py).
+admin.site.login = signin.admin_login
+admin.site.logout = signin.admin_logout
+admin.site.has_permission = signin.may_use_admin
+
 urlpatterns = [
-    # Staff password reset, before admin.site.urls, whose catch-all would answer these with the
-    # login page. The admin login links to it because `admin_password_reset` exists.
-    path(
-        "admin/password_reset/",
-        signin.PasswordResetView.as_view(),
-        name="admin_password_reset",
-    ),
-    path(
-        "admin/password_reset/done/",
-        signin.PasswordResetDoneView.as_view(),
-        name="password_reset_done",
-    ),
-    path(
-        "admin/reset/<uidb64>/<token>/",
-        signin.PasswordResetConfirmView.as_view(),
-        name="password_reset_confirm",
-    ),
-    path(
-        "admin/reset/done/",
-        signin.PasswordResetCompleteView.as_view(),
-        name="password_reset_complete",
-    ),
     path("admin/", admin.site.urls),
+    *signin.urlpatterns,
     path("accounts/", include("allauth.urls")),
     path("healthz", healthz, name="healthz"),
     path(

@@ -2,6 +2,7 @@ import io
 from datetime import timedelta
 
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -51,7 +52,17 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffFactory(UserFactory):
+    """A newsroom account: its administrator vouches for its address, so allauth has it verified
+    (the sign-in asks for a verified address)."""
+
     is_staff = True
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        if create and self.email:
+            EmailAddress.objects.update_or_create(
+                user=self, email=self.email.lower(), defaults={"verified": True, "primary": True}
+            )
 
 
 class EditorFactory(StaffFactory):

@@ -1,5 +1,6 @@
-"""Guessing staff passwords: django-axes refuses sign-in after a few failures, per account and
-per client, for a cool-off, with a page that says what happened and when to try again."""
+"""Guessing passwords at the one sign-in (allauth's form, which the admin's login page sends to):
+django-axes refuses sign-in after a few failures, per account and per client, for a cool-off,
+with a page that says what happened and when to try again."""
 
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains
 
 from tests.factories import EditorFactory
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -20,17 +22,12 @@ COOL_OFF = timedelta(minutes=15)
 START = "2026-03-02 09:00 +0000"
 
 
+WRONG_PASSWORD = "The email address and/or password you specified are not correct."
+
+
 @pytest.fixture
 def editor():
-    return EditorFactory(username="editor", password=PASSWORD)
-
-
-def sign_in(client, username, password, **extra):
-    return client.post(
-        reverse("admin:login") + "?next=/admin/",
-        {"username": username, "password": password},
-        **extra,
-    )
+    return EditorFactory(username="editor", email="editor@example.com", password=PASSWORD)
 
 
 def is_signed_in(client):
@@ -48,12 +45,12 @@ def test_the_defaults_allow_a_few_attempts_then_pause_for_a_quarter_of_an_hour(s
 
 
 def test_twelve_wrong_passwords_are_refused_once_the_limit_is_reached(client, editor):
-    answers = [sign_in(client, "editor", f"guess-{n}") for n in range(12)]
+    answers = [sign_in(client, "editor@example.com", f"guess-{n}") for n in range(12)]
 
     # Below the limit: the ordinary form, saying the password was wrong.
     for response in answers[: LIMIT - 1]:
         assert response.status_code == 200
-        assert "Please enter the correct username and password" in response.content.decode()
+        assert WRONG_PASSWORD in response.content.decode()
     # The failure that reaches it, and every try after it: the lock-out page.
     for response in answers[LIMIT - 1 :]:
         assert_refused(response)
@@ -61,9 +58,9 @@ def test_twelve_wrong_passwords_are_refused_once_the_limit_is_reached(client, ed
 
 def test_the_right_password_does_not_get_in_during_the_lockout(client, editor):
     for n in range(LIMIT):
-        sign_in(client, "editor", f"guess-{n}")
+        sign_in(client, "editor@example.com", f"guess-{n}")
 
-    response = sign_in(client, "editor", PASSWORD)
+    response = sign_in(client, "editor@example.com", PASSWORD)
 
     assert_refused(response)
     assert not is_signed_in(client)
@@ -72,11 +69,11 @@ def test_the_right_password_does_not_get_in_during_the_lockout(client, editor):
 def test_one_client_trying_many_accounts_is_stopped_for_every_account(client, editor):
     # A password spray: one guess each at many names, from one address.
     for n in range(LIMIT):
-        sign_in(client, f"someone-{n}", "Summer2026!")
+        sign_in(client, f"someone-{n}@example.com", "Summer2026!")
 
-    from_the_sprayer = sign_in(client, "editor", PASSWORD)
+    from_the_sprayer = sign_in(client, "editor@example.com", PASSWORD)
     from_elsewhere = Client(REMOTE_ADDR="198.51.100.20")
-    elsewhere = sign_in(from_elsewhere, "editor", PASSWORD)
+    elsewhere = sign_in(from_elsewhere, "editor@example.com", PASSWORD)
 
     assert_refused(from_the_sprayer)
     assert elsewhere.status_code == 302
@@ -86,20 +83,20 @@ def test_one_client_trying_many_accounts_is_stopped_for_every_account(client, ed
 def test_many_clients_guessing_one_account_lock_that_account(client, editor, settings):
     # Behind our balancer: the client is whom the balancer names in X-Forwarded-For.
     settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
-    EditorFactory(username="colleague", password=PASSWORD)
+    EditorFactory(username="colleague", email="colleague@example.com", password=PASSWORD)
     for n in range(LIMIT):
         sign_in(
             client,
-            "editor",
+            "editor@example.com",
             f"guess-{n}",
             REMOTE_ADDR="10.0.0.5",
             HTTP_X_FORWARDED_FOR=f"203.0.113.{n + 1}",
         )
 
     fresh_client = {"REMOTE_ADDR": "10.0.0.5", "HTTP_X_FORWARDED_FOR": "192.0.2.77"}
-    to_the_account = sign_in(Client(), "editor", PASSWORD, **fresh_client)
+    to_the_account = sign_in(Client(), "editor@example.com", PASSWORD, **fresh_client)
     colleague = Client()
-    to_another_account = sign_in(colleague, "colleague", PASSWORD, **fresh_client)
+    to_another_account = sign_in(colleague, "colleague@example.com", PASSWORD, **fresh_client)
 
     assert_refused(to_the_account)
     # The balancer's own address was never blamed: other accounts still sign in through it.
@@ -111,14 +108,18 @@ def test_a_client_cannot_escape_its_count_by_naming_other_addresses(client, edit
     for n in range(LIMIT):
         sign_in(
             client,
-            f"someone-{n}",
+            f"someone-{n}@example.com",
             "Summer2026!",
             REMOTE_ADDR="198.51.100.7",
             HTTP_X_FORWARDED_FOR=f"203.0.113.{n + 1}",
         )
 
     response = sign_in(
-        client, "editor", PASSWORD, REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="192.0.2.200"
+        client,
+        "editor@example.com",
+        PASSWORD,
+        REMOTE_ADDR="198.51.100.7",
+        HTTP_X_FORWARDED_FOR="192.0.2.200",
     )
 
     assert_refused(response)
@@ -127,11 +128,11 @@ def test_a_client_cannot_escape_its_count_by_naming_other_addresses(client, edit
 def test_sign_in_works_again_once_the_cool_off_has_passed(client, editor):
     with time_machine.travel(START, tick=False) as clock:
         for n in range(LIMIT):
-            sign_in(client, "editor", f"guess-{n}")
+            sign_in(client, "editor@example.com", f"guess-{n}")
         clock.shift(COOL_OFF - timedelta(seconds=5))
-        still_refused = sign_in(client, "editor", PASSWORD)
+        still_refused = sign_in(client, "editor@example.com", PASSWORD)
         clock.shift(timedelta(seconds=10))
-        after = sign_in(client, "editor", PASSWORD)
+        after = sign_in(client, "editor@example.com", PASSWORD)
 
     assert_refused(still_refused)
     assert after.status_code == 302
@@ -141,11 +142,11 @@ def test_sign_in_works_again_once_the_cool_off_has_passed(client, editor):
 def test_tries_during_the_lockout_do_not_extend_it(client, editor):
     with time_machine.travel(START, tick=False) as clock:
         for n in range(LIMIT):
-            sign_in(client, "editor", f"guess-{n}")
+            sign_in(client, "editor@example.com", f"guess-{n}")
         clock.shift(COOL_OFF - timedelta(minutes=1))
-        assert_refused(sign_in(client, "editor", "one-more-guess"))
+        assert_refused(sign_in(client, "editor@example.com", "one-more-guess"))
         clock.shift(timedelta(minutes=2))
-        after = sign_in(client, "editor", PASSWORD)
+        after = sign_in(client, "editor@example.com", PASSWORD)
 
     assert after.status_code == 302
 
@@ -153,9 +154,9 @@ def test_tries_during_the_lockout_do_not_extend_it(client, editor):
 def test_the_lockout_page_says_what_happened_and_when_to_try_again(client, editor):
     with time_machine.travel(START, tick=False) as clock:
         for n in range(LIMIT):
-            sign_in(client, "editor", f"guess-{n}")
+            sign_in(client, "editor@example.com", f"guess-{n}")
         clock.shift(timedelta(minutes=5))
-        response = sign_in(client, "editor", PASSWORD)
+        response = sign_in(client, "editor@example.com", PASSWORD)
 
     assert response.status_code == 429
     # The lock-out began at 09:00 and lasts the cool-off: ten minutes are left.
@@ -181,7 +182,7 @@ def test_the_lockout_page_says_what_happened_and_when_to_try_again(client, edito
     assertContains(
         response,
         '<div class="password-reset-link">'
-        '<a href="/admin/password_reset/">Reset your password by e-mail</a></div>',
+        '<a href="/accounts/password/reset/">Reset your password by e-mail</a></div>',
         html=True,
         status_code=429,
     )
@@ -189,24 +190,24 @@ def test_the_lockout_page_says_what_happened_and_when_to_try_again(client, edito
 
 def test_a_successful_sign_in_clears_the_accounts_failures(client, editor):
     for n in range(LIMIT - 1):
-        sign_in(client, "editor", f"guess-{n}")
-    assert sign_in(client, "editor", PASSWORD).status_code == 302
-    client.post(reverse("admin:logout"))
+        sign_in(client, "editor@example.com", f"guess-{n}")
+    assert sign_in(client, "editor@example.com", PASSWORD).status_code == 302
+    client.post(reverse("account_logout"))
 
     for n in range(LIMIT - 1):
-        response = sign_in(client, "editor", f"guess-again-{n}")
+        response = sign_in(client, "editor@example.com", f"guess-again-{n}")
 
     assert response.status_code == 200
-    assert sign_in(client, "editor", PASSWORD).status_code == 302
+    assert sign_in(client, "editor@example.com", PASSWORD).status_code == 302
 
 
 def test_signing_in_to_ones_own_account_does_not_clear_guesses_at_another(client, editor):
-    EditorFactory(username="insider", password=PASSWORD)
+    EditorFactory(username="insider", email="insider@example.com", password=PASSWORD)
     for n in range(LIMIT - 1):
-        sign_in(client, "editor", f"guess-{n}")
-    assert sign_in(Client(), "insider", PASSWORD).status_code == 302
+        sign_in(client, "editor@example.com", f"guess-{n}")
+    assert sign_in(Client(), "insider@example.com", PASSWORD).status_code == 302
 
-    response = sign_in(client, "editor", "one-more-guess")
+    response = sign_in(client, "editor@example.com", "one-more-guess")
 
     # Otherwise anyone with an account could guess at a colleague's for ever, a few tries
     # between each of their own sign-ins.
@@ -215,8 +216,8 @@ def test_signing_in_to_ones_own_account_does_not_clear_guesses_at_another(client
 
 def test_the_lockout_holds_while_redis_is_unreachable(client, editor, redis_unreachable):
     for n in range(LIMIT):
-        sign_in(client, "editor", f"guess-{n}")
+        sign_in(client, "editor@example.com", f"guess-{n}")
 
-    assert_refused(sign_in(client, "editor", PASSWORD))
+    assert_refused(sign_in(client, "editor@example.com", PASSWORD))
     redis_unreachable.end()
-    assert_refused(sign_in(client, "editor", PASSWORD))
+    assert_refused(sign_in(client, "editor@example.com", PASSWORD))

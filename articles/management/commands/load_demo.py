@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
@@ -68,6 +69,11 @@ class Command(BaseCommand):
                 user.set_password(password)
                 user.save()
             user.groups.add(Group.objects.get(name=group))
+            # Staff sign in with their address, which allauth must have as verified; an
+            # administrator vouches for a newsroom account's address.
+            EmailAddress.objects.get_or_create(
+                user=user, email=user.email, defaults={"verified": True, "primary": True}
+            )
             accounts[username] = user
         return accounts
 
@@ -115,6 +121,5 @@ class Command(BaseCommand):
     def _print_accounts(self):
         self.stdout.write("Demo accounts for /admin/ (change these passwords on a real site):")
         for username, password, *_, group in DEMO_ACCOUNTS:
-            self.stdout.write(
-                f"  {group[:-1].lower():10} username: {username:10} password: {password}"
-            )
+            email = f"{username}@lifescope.example"
+            self.stdout.write(f"  {group[:-1].lower():10} e-mail: {email:26} password: {password}")

@@ -73,7 +73,10 @@ def test_the_admin_login_address_lands_on_the_one_sign_in(client):
 
 
 def test_the_second_factor_is_asked_of_staff_outside_development_only():
-    code = "import django; django.setup(); from django.conf import settings; print(settings.LIFESCOPE_STAFF_MFA)"
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.LIFESCOPE_STAFF_MFA)"
+    )
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "LIFESCOPE_"))
     }
@@ -135,7 +138,7 @@ def test_readers_are_never_asked_for_a_second_factor(client, staff_mfa):
 def test_a_staff_member_sets_up_an_authenticator_app_and_reaches_the_admin(
     client, editor, staff_mfa
 ):
-    with time_machine.travel(START, tick=False) as clock:
+    with time_machine.travel(START, tick=False):
         sign_in(client, "editor@example.com", PASSWORD)
         client.post(CONFIRM_PASSWORD, {"password": PASSWORD})
         page = client.get(TOTP_SETUP)

@@ -6,6 +6,7 @@ from articles.demo.stories import SEED_SLUG
 from articles.models import Article
 from tests.factories import ArticleFactory
 from tests.reading import page, texts
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ POPULAR_FROM_SEED = [
 def test_demo_serves_the_seed_page_as_the_lead_story(client, capsys):
     call_command("load_demo")
     output = capsys.readouterr().out
-    assert "username: editor" in output and "password:" in output
+    assert "e-mail: editor@lifescope.example" in output and "password:" in output
 
     front = client.get("/")
     lead = page(front).find("article", class_="card--lead")
@@ -47,12 +48,12 @@ def test_demo_images_are_served_as_jpeg(client):
 
 def test_demo_accounts_can_log_in_with_the_printed_passwords(client):
     call_command("load_demo")
-    login = "/admin/login/?next=/admin/"
-    editor = {"username": "editor", "password": "lifescope-editor-demo"}
-    assert client.post(login, editor)["Location"] == "/admin/"
+    editor = sign_in(client, "editor@lifescope.example", "lifescope-editor-demo")
+    assert editor["Location"] == "/admin/"
     assert client.get("/admin/articles/article/").status_code == 200
-    moderator = {"username": "moderator", "password": "lifescope-moderator-demo"}
-    assert client.post(login, moderator)["Location"] == "/admin/"
+    client.post("/accounts/logout/")
+    moderator = sign_in(client, "moderator@lifescope.example", "lifescope-moderator-demo")
+    assert moderator["Location"] == "/admin/"
     assert client.get("/admin/articles/article/").status_code == 403
 
 

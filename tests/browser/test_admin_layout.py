@@ -41,7 +41,7 @@ def queue(db):
 
 def test_the_moderation_list_shows_every_column(page, watch, artifacts, queue):
     ModeratorFactory(username="night-desk")
-    log_in(page, "night-desk", "correct horse battery")
+    log_in(page, "night-desk@example.com", "correct horse battery")
 
     page.set_viewport_size(DESKTOP)
     page.goto(reverse("admin:comments_comment_changelist"))
@@ -77,7 +77,7 @@ def test_the_editors_block_menu_marker_needs_no_font(page, watch, artifacts):
     has (an empty box); ours is drawn with borders."""
     editor = EditorFactory(username="desk-editor")
     article = ArticleFactory(author=editor, body="<p>Intro.</p><h2>Heading</h2><p>End.</p>")
-    log_in(page, "desk-editor", "correct horse battery")
+    log_in(page, "desk-editor@example.com", "correct horse battery")
 
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)

@@ -39,7 +39,7 @@ def admin_pages(db):
 
 
 def test_every_admin_page_loads_without_a_csp_refusal(page, watch, admin_pages):
-    log_in(page, "chief", "correct horse battery")
+    log_in(page, "chief@example.com", "correct horse battery")
 
     for label, url in admin_pages.items():
         response = page.goto(url)
@@ -51,7 +51,7 @@ def test_every_admin_page_loads_without_a_csp_refusal(page, watch, admin_pages):
 
 
 def test_the_admins_own_scripts_still_run(page, watch, admin_pages):
-    log_in(page, "chief", "correct horse battery")
+    log_in(page, "chief@example.com", "correct horse battery")
 
     page.goto(admin_pages["new section"])
     page.locator("#id_name").press_sequentially("Science and Health")

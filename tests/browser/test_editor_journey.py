@@ -51,7 +51,7 @@ def test_editor_writes_previews_schedules_and_publishes_a_story(
 ):
     EditorFactory(username="desk-editor", first_name="Rhea", last_name="Desk")
     SectionFactory(name="Science", slug="science")
-    log_in(page, "desk-editor", "correct horse battery")
+    log_in(page, "desk-editor@example.com", "correct horse battery")
 
     page.goto(reverse("admin:articles_article_add"))
     page.locator("#id_title").press_sequentially(TITLE)

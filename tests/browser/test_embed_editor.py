@@ -23,7 +23,7 @@ def test_an_editor_embeds_a_video_and_readers_get_a_card_that_loads_nothing(
 ):
     editor = EditorFactory(username="desk-editor")
     article = ArticleFactory(author=editor, body=f"<p>Intro.</p>{SAVED_CARD}<p>End.</p>")
-    log_in(page, "desk-editor", "correct horse battery")
+    log_in(page, "desk-editor@example.com", "correct horse battery")
     page.goto(reverse("admin:articles_article_change", args=[article.pk]))
     body = page.locator(".prose-editor .ProseMirror[contenteditable=true]")
     # The saved card opens as one embed block, not as a broken image figure.

@@ -32,7 +32,7 @@ def test_moderator_approves_one_and_marks_one_as_spam_and_readers_see_only_the_f
     page, watch, reader_page, queue
 ):
     ModeratorFactory(username="night-desk")
-    log_in(page, "night-desk", "correct horse battery")
+    log_in(page, "night-desk@example.com", "correct horse battery")
 
     page.goto("/admin/comments/comment/")
     expect(page.locator(".comments-pending")).to_contain_text("3 comments awaiting moderation")

@@ -82,7 +82,7 @@ def test_a_moderator_blocks_a_reader_from_a_comment_and_reads_their_history(
     comment = CommentFactory(user=reader, body="Everyone here is wrong.")
     CommentFactory(user=reader, body="Still wrong.", status="rejected")
     ModeratorFactory(username="night-desk")
-    log_in(page, "night-desk", "correct horse battery")
+    log_in(page, "night-desk@example.com", "correct horse battery")
     page.set_viewport_size(viewport)
 
     page.goto(reverse("admin:comments_comment_change", args=[comment.pk]))

@@ -60,7 +60,7 @@ def test_the_restore_page_reads_well_and_keeps_the_story_live(
     page, watch, reader_page, artifacts, live_story
 ):
     first = Revision.objects.filter(article=live_story).order_by("created_at", "id").first()
-    log_in(page, "desk-editor", "correct horse battery")
+    log_in(page, "desk-editor@example.com", "correct horse battery")
 
     for viewport in (PHONE, DESKTOP):
         page.set_viewport_size(viewport)

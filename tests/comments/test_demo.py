@@ -5,6 +5,7 @@ from django.core.management import call_command
 from articles.demo.stories import SEED_SLUG
 from articles.models import Article
 from comments.models import Comment
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def test_demo_comments_are_added_once(client):
 
 def test_the_demo_moderator_works_the_queue(client):
     call_command("load_demo")
-    moderator = {"username": "moderator", "password": "lifescope-moderator-demo"}
-    assert client.post("/admin/login/?next=/admin/", moderator)["Location"] == "/admin/"
+    signed_in = sign_in(client, "moderator@lifescope.example", "lifescope-moderator-demo")
+    assert signed_in["Location"] == "/admin/"
     page = client.get("/admin/comments/comment/").content.decode()
     assert "comments awaiting moderation" in page

@@ -12,6 +12,7 @@ from articles.models import Article
 from comments.models import Comment
 from tests.comments.conftest import comment_data, comments_url
 from tests.factories import ArticleDailyViewsFactory, ArticleFactory, EditorFactory, SectionFactory
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
@@ -117,11 +118,7 @@ def test_an_editor_signs_in_during_the_outage_and_stays_signed_in_after_it(
     EditorFactory(username="night-editor", password="a-long-night-password")
     editor = Client()
 
-    signed_in = editor.post(
-        "/admin/login/?next=/admin/",
-        {"username": "night-editor", "password": "a-long-night-password"},
-        follow=True,
-    )
+    signed_in = sign_in(editor, "night-editor@example.com", "a-long-night-password", follow=True)
     during = editor.get("/admin/articles/article/")
     redis_unreachable.end()
     after = editor.get("/admin/articles/article/")

@@ -24,7 +24,7 @@ def pages(db):
     return {
         "front page": reverse("articles:front_page"),
         "article": article.get_absolute_url(),
-        "admin login": reverse("admin:login"),
+        "sign-in": reverse("account_login"),
     }
 
 
@@ -37,7 +37,7 @@ def csp_directives(response):
     return directives
 
 
-@pytest.mark.parametrize("page", ["front page", "article", "admin login"])
+@pytest.mark.parametrize("page", ["front page", "article", "sign-in"])
 def test_every_page_sends_a_strict_content_security_policy(client, pages, page):
     response = client.get(pages[page])
 
@@ -55,7 +55,7 @@ def test_every_page_sends_a_strict_content_security_policy(client, pages, page):
     assert directives["form-action"] == ["'self'"]
 
 
-@pytest.mark.parametrize("page", ["front page", "article", "admin login"])
+@pytest.mark.parametrize("page", ["front page", "article", "sign-in"])
 def test_every_page_sends_the_other_security_headers(client, pages, page):
     response = client.get(pages[page])
 
@@ -116,13 +116,13 @@ def test_hsts_is_sent_over_https_only(client, pages, page):
 @override_settings(SESSION_COOKIE_SECURE=True, CSRF_COOKIE_SECURE=True)
 def test_session_and_csrf_cookies_are_secure_and_the_session_one_http_only(client, db):
     StaffFactory(username="desk", is_superuser=True)
-    login_url = reverse("admin:login")
+    login_url = reverse("account_login")
 
     form = client.get(login_url, secure=True)
     response = client.post(
         login_url,
         {
-            "username": "desk",
+            "login": "desk@example.com",
             "password": "correct horse battery",
             "csrfmiddlewaretoken": form.cookies["csrftoken"].value,
         },

@@ -12,6 +12,7 @@ import time_machine
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from pytest_django.asserts import assertContains
@@ -207,4 +208,14 @@ def test_the_admins_log_out_signs_out_through_allauth_by_post_only(client, edito
     signed_out = client.post(reverse("admin:logout"))
 
     assert signed_out["Location"] == "/"
+    assert client.get("/admin/").status_code == 302
+
+
+def test_a_staff_account_added_by_hand_verifies_its_address_at_its_first_sign_in(client):
+    UserFactory(username="new-desk", email="new-desk@example.com", password=PASSWORD, is_staff=True)
+
+    asked = sign_in(client, "new-desk@example.com", PASSWORD)
+
+    assert asked["Location"] == "/accounts/confirm-email/"
+    assert [message.to for message in mail.outbox] == [["new-desk@example.com"]]
     assert client.get("/admin/").status_code == 302

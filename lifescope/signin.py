@@ -34,7 +34,7 @@ from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from axes.utils import reset as reset_failed_sign_ins
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import PermissionDenied
 from django.core.signals import request_finished
@@ -157,14 +157,8 @@ def paused_response(request, original_response, credentials):
         attempt_time__gte=now - cool_off,
     ).aggregate(newest=Max("attempt_time"))["newest"]
     until = (newest_failure or now) + cool_off
-    context = {
-        "title": "Sign-in paused",
-        "site_header": admin.site.site_header,
-        "site_title": admin.site.site_title,
-        "minutes": int(cool_off.total_seconds() // 60),
-        "until": until,
-    }
-    response = render(request, "registration/sign_in_paused.html", context, status=429)
+    context = {"minutes": int(cool_off.total_seconds() // 60), "until": until}
+    response = render(request, "sign_in_paused.html", context, status=429)
     response["Retry-After"] = str(math.ceil((until - now).total_seconds()))
     add_never_cache_headers(response)
     return response

@@ -34,6 +34,7 @@ from tests.factories import (
     UserFactory,
     image_upload,
 )
+from tests.signin import sign_in
 
 ROOT = Path(__file__).resolve().parents[2]
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
@@ -237,6 +238,12 @@ def public_pages(site, settings, rf):
         expired_link = replies.unsubscribe_path(subscriber.pk, story.pk)
     get("unsubscribe-expired", expired_link, "has expired", 410)
     get("unsubscribe-forged", unsubscribe[:-4] + "x/", "is not valid", 400)
+
+    # Guessing at the one sign-in: the pause page.
+    guesser = reader("203.0.113.11")
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        guessed = sign_in(guesser, "someone@example.com", f"guess-{n}")
+    pages["sign-in-paused"] = (guessed, 429, "Sign-in paused")
 
     forged = Client(enforce_csrf_checks=True).post("/admin/login/", {"username": "x"})
     pages["csrf-refused"] = (forged, 403, "Your form expired")

@@ -220,3 +220,16 @@ def test_the_lockout_holds_while_redis_is_unreachable(client, editor, redis_unre
     assert_refused(sign_in(client, "editor@example.com", PASSWORD))
     redis_unreachable.end()
     assert_refused(sign_in(client, "editor@example.com", PASSWORD))
+
+
+def test_every_spelling_of_an_address_counts_against_its_one_account(client, editor):
+    spellings = [
+        "editor@example.com",
+        "EDITOR@example.com",
+        "Editor@Example.COM",
+        " editor@example.com",
+    ]
+    for n, spelling in enumerate(spellings + ["editor@EXAMPLE.com"]):
+        sign_in(Client(REMOTE_ADDR=f"198.51.100.{n + 1}"), spelling, f"guess-{n}")
+
+    assert_refused(sign_in(Client(REMOTE_ADDR="192.0.2.9"), "editor@example.com", PASSWORD))

@@ -163,3 +163,46 @@ def test_staff_set_up_an_authenticator_app_then_sign_in_with_its_code(
         page.get_by_role("button", name="Sign In").click()
         expect(page.locator("#user-tools")).to_be_visible()
         watch.assert_clean()
+
+
+def test_a_staff_member_adds_a_passkey_and_signs_in_with_it(page, watch, context, settings):
+    """Chromium's virtual authenticator (DevTools' WebAuthn domain) stands in for the phone or
+    security key: a passkey counts as the admin's second factor, and signs in by itself."""
+    settings.MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True  # the live server is plain http://localhost
+    EditorFactory(username="night-editor", email="night@example.com", password=PASSWORD)
+    devtools = context.new_cdp_session(page)
+    devtools.send("WebAuthn.enable")
+    devtools.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    log_in(page, "night@example.com", PASSWORD)
+
+    page.goto("/accounts/2fa/webauthn/add/")
+    expect(page.get_by_text("Enter your password")).to_be_visible()
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    expect(page.get_by_role("heading", name="Add Security Key")).to_be_visible()
+    page.fill("input[name=name]", "Desk laptop")
+    page.check("input[name=passwordless]")
+    page.get_by_role("button", name="Add").click()
+    expect(page.get_by_role("heading", name="Recovery Codes")).to_be_visible()
+    page.goto("/admin/")
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+
+    # The passkey is a second factor: the admin asks for no other, setting on.
+    settings.LIFESCOPE_STAFF_MFA = True
+    page.goto("/admin/")
+    page.get_by_role("button", name="Sign in with a passkey").click()
+    expect(page.locator("#user-tools")).to_be_visible()
+    watch.assert_clean()

@@ -67,7 +67,13 @@ def must_set_up_second_factor(user):
 def may_use_admin(request):
     """AdminSite.has_permission: every admin page asks it, and sends a refusal to `admin_login`."""
     user = request.user
-    return user.is_active and user.is_staff and not must_set_up_second_factor(user)
+    if not (user.is_active and user.is_staff):
+        return False
+    # Asked several times a page (the view, its navigation): the second factor is looked up once.
+    answer = getattr(request, "_lifescope_may_use_admin", None)
+    if answer is None or answer[0] != user.pk:
+        answer = request._lifescope_may_use_admin = (user.pk, not must_set_up_second_factor(user))
+    return answer[1]
 
 
 def admin_login(request, extra_context=None):

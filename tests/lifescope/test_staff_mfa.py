@@ -13,7 +13,9 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django.asserts import assertContains
 
@@ -219,3 +221,17 @@ def test_a_staff_account_added_by_hand_verifies_its_address_at_its_first_sign_in
     assert asked["Location"] == "/accounts/confirm-email/"
     assert [message.to for message in mail.outbox] == [["new-desk@example.com"]]
     assert client.get("/admin/").status_code == 302
+
+
+def test_an_admin_page_looks_the_second_factor_up_once(client, editor, settings):
+    with_totp(editor)
+    client.force_login(editor)
+    client.get("/admin/articles/article/")
+
+    def queries(staff_mfa):
+        settings.LIFESCOPE_STAFF_MFA = staff_mfa
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/admin/articles/article/").status_code == 200
+        return len(captured)
+
+    assert queries(staff_mfa=True) == queries(staff_mfa=False) + 1

@@ -131,8 +131,13 @@ class Reader(http.client.HTTPConnection):
         super().connect()
         self.sock.sendall(f"PROXY TCP4 {self.address} 127.0.0.1 40000 443\r\n".encode())
 
-    def get(self, path):
-        headers = {"User-Agent": BROWSER, "Host": "127.0.0.1", "Accept-Encoding": "gzip, br"}
+    def get(self, path, **headers):
+        headers = {
+            "User-Agent": BROWSER,
+            "Host": "127.0.0.1",
+            "Accept-Encoding": "gzip, br",
+            **headers,
+        }
         self.request("GET", path, headers=headers)
         response = self.getresponse()
         body = response.read()
@@ -141,9 +146,9 @@ class Reader(http.client.HTTPConnection):
         return response.status, response, body
 
 
-def read(edge, path, address="192.0.2.1"):
+def read(edge, path, address="192.0.2.1", **headers):
     with closing(Reader(edge.port, address)) as reader:
-        return reader.get(path)
+        return reader.get(path, **headers)
 
 
 def test_readers_served_by_varnish_are_counted_exactly(edge, settings):
@@ -179,6 +184,11 @@ def test_an_edit_is_served_by_varnish_within_a_second(edge):
     status, page, body = read(edge, url)
     assert (status, page.getheader("X-Cache")) == (200, "HIT")
     assert b"The first headline" in body
+    assert page.getheader("Content-Encoding") == "gzip"
+    assert "Accept-Encoding" in page.getheader("Vary")
+    # Cookies that change nothing on the page are dropped; a session gets a page of its own.
+    assert read(edge, url, Cookie="csrftoken=x; _ga=y")[1].getheader("X-Cache") == "HIT"
+    assert read(edge, url, Cookie="csrftoken=x; sessionid=z")[1].getheader("X-Cache") == "PASS"
 
     saved = time.monotonic()
     with transaction.atomic():

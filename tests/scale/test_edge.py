@@ -14,13 +14,12 @@ import http.client
 import io
 import re
 import shutil
-import socket
-import subprocess
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from datetime import timedelta
+from typing import NamedTuple
 
 import pytest
 from django.core.management import call_command
@@ -30,11 +29,12 @@ from django.utils import timezone
 from analytics.models import ViewSighting
 from articles import services as articles
 from articles.models import Article
+from benchmarks.varnish import Varnish
 from comments import services as comments
 from comments.models import Comment
 from lifescope import edge as lifescope_edge
 from tests.factories import ArticleFactory, CommentFactory, SectionFactory
-from tests.scale.conftest import BROWSER, ROOT, app_servers, needs_shared_state
+from tests.scale.conftest import BROWSER, app_servers, needs_shared_state
 
 VISITORS = 2000
 BEACON = re.compile(rb'<img class="view-beacon" src="(/v/[^"]+)"')
@@ -49,74 +49,31 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-# The deployment's part of the VCL (deploy/varnish/backends.vcl is the shipped example), for
-# the test's ports: probed often, and taken out only after five failures in a row, so a busy
-# machine does not make a server look dead.
-BACKENDS_VCL = """
-import directors;
-probe healthz {{
-    .request = "GET /healthz HTTP/1.1" "Host: 127.0.0.1" "Connection: close";
-    .interval = 500ms; .timeout = 2s; .window = 5; .threshold = 1; .initial = 1;
-}}
-{backends}
-sub vcl_init {{
-    new origin = directors.round_robin();
-{adds}
-}}
-acl purgers {{ "127.0.0.1"; }}
-"""
 
-
-class Edge:
-    """varnishd and the app servers behind it: `port` takes readers (PROXY protocol), `inside`
-    plain HTTP from the site's own hosts (purges)."""
-
-    def __init__(self, port, inside, hosts, process):
-        self.port, self.inside, self.hosts, self.process = port, inside, hosts, process
-
-    @property
-    def purge_url(self):
-        return f"http://127.0.0.1:{self.inside}/"
+class Edge(NamedTuple):
+    varnish: Varnish
+    hosts: list
 
 
 @pytest.fixture(scope="module")
 def edge(django_db_setup, tmp_path_factory):
+    """varnishd with the shipped VCL (benchmarks/varnish.py) in front of two app servers."""
     folder = tmp_path_factory.mktemp("edge")
-    port, inside = free_port(), free_port()
-    purge_urls = f"http://127.0.0.1:{inside}/"
-    with app_servers(folder, LIFESCOPE_PURGE_URLS=purge_urls) as hosts:
-        vcl = folder / "vcl"
-        vcl.mkdir()
-        shutil.copy(ROOT / "deploy" / "varnish" / "default.vcl", vcl)
-        (vcl / "backends.vcl").write_text(
-            BACKENDS_VCL.format(
-                backends="\n".join(
-                    f'backend app{n} {{ .host = "127.0.0.1"; .port = "{host.port}"; '
-                    ".probe = healthz; }"
-                    for n, host in enumerate(hosts)
-                ),
-                adds="\n".join(f"    origin.add_backend(app{n});" for n in range(len(hosts))),
-            )
-        )
-        command = [
-            "varnishd", "-F", "-j", "none", "-n", str(folder / "varnishd"),
-            "-a", f"127.0.0.1:{port},PROXY", "-a", f"127.0.0.1:{inside}",
-            "-p", f"vcl_path={vcl}", "-f", str(vcl / "default.vcl"), "-s", "malloc,64m",
-        ]  # fmt: skip
-        with (folder / "varnishd.log").open("w") as log:
-            process = subprocess.Popen(command, stdout=log, stderr=log)
-        try:
-            assert poll(lambda: answers(inside), seconds=30), (folder / "varnishd.log").read_text()
-            yield Edge(port, inside, hosts, process)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+    varnish = Varnish(folder)
+    # The test flushes each host's views itself, as cron would: servers that flushed on their
+    # own could hold a transaction while a test's teardown empties the tables (a deadlock).
+    servers = app_servers(
+        folder, LIFESCOPE_PURGE_URLS=varnish.url, LIFESCOPE_VIEW_FLUSH_SECONDS="0"
+    )
+    with servers as hosts, varnish:
+        varnish.start([host.port for host in hosts])
+        yield Edge(varnish, hosts)
 
 
 @pytest.fixture(autouse=True)
 def purges_to_varnish(edge, settings):
     """This process saves changes as an app server would, so it purges Varnish as they do."""
-    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "PURGE_URLS": [edge.purge_url]}
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "PURGE_URLS": [edge.varnish.url]}
 
 
 class Reader(http.client.HTTPConnection):
@@ -147,7 +104,7 @@ class Reader(http.client.HTTPConnection):
 
 
 def read(edge, path, address="192.0.2.1", **headers):
-    with closing(Reader(edge.port, address)) as reader:
+    with closing(Reader(edge.varnish.proxy_port, address)) as reader:
         return reader.get(path, **headers)
 
 
@@ -157,7 +114,7 @@ def test_readers_served_by_varnish_are_counted_exactly(edge, settings):
 
     def visit(n):
         """A reader's browser: the page, then its beacon, on one connection."""
-        with closing(Reader(edge.port, f"10.20.{n // 200}.{n % 200 + 1}")) as reader:
+        with closing(Reader(edge.varnish.proxy_port, f"10.20.{n // 200}.{n % 200 + 1}")) as reader:
             status, page, body = reader.get(url)
             assert status == 200
             beacon = BEACON.search(body).group(1).decode()
@@ -170,7 +127,7 @@ def test_readers_served_by_varnish_are_counted_exactly(edge, settings):
     # The origin saw at most 2% of the page requests; Varnish answered the rest.
     assert answered["HIT"] >= 0.98 * VISITORS, answered
 
-    for host in edge.hosts:
+    for host in edge.hosts:  # what cron runs on each host
         settings.ANALYTICS = {**settings.ANALYTICS, "LOG_DIR": host.log_dir}
         call_command("flush_views", stdout=io.StringIO())
     assert Article.objects.get(pk=article.pk).view_count == VISITORS
@@ -209,7 +166,7 @@ def test_a_comment_approval_purges_its_article_alone(edge):
 
     # A reader cannot purge, with or without names.
     request = {"method": "PURGE", "url": "/", "headers": {"xkey-purge": f"article:{other.pk}"}}
-    with closing(Reader(edge.port, "203.0.113.9")) as stranger:
+    with closing(Reader(edge.varnish.proxy_port, "203.0.113.9")) as stranger:
         stranger.request(**request)
         assert stranger.getresponse().status == 403
 
@@ -262,18 +219,3 @@ def poll(check, seconds):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.02)
-
-
-def answers(port):
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-        connection.request("GET", "/healthz", headers={"Host": "127.0.0.1"})
-        return connection.getresponse().status == 200
-    except OSError:
-        return False
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

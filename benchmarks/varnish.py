@@ -5,8 +5,8 @@ The shipped VCL includes backends.vcl, the deployment's own part (deploy/varnish
 the example): `Varnish` writes one for the servers' ports beside a copy of default.vcl, so what
 runs is the shipped logic. It runs unprivileged (`-j none`) with two listeners:
 
-- `proxy_port` takes readers as a TLS front hands them over, in the PROXY protocol, which names
-  each reader's address (Varnish's client.ip);
+- `proxy_port` (the listener named tls) takes readers as a TLS front hands them over, in the
+  PROXY protocol, which names each reader's address (Varnish's client.ip): they came over https;
 - `port` plain HTTP, from the site's own hosts (purges) or a front that sends X-Forwarded-For.
 """
 
@@ -62,7 +62,7 @@ class Varnish:
         (vcl / "backends.vcl").write_text(BACKENDS_VCL.format(backends=backends, adds=adds))
         command = [
             "varnishd", "-F", "-j", "none", "-n", str(self.workdir),
-            "-a", f"127.0.0.1:{self.port}", "-a", f"127.0.0.1:{self.proxy_port},PROXY",
+            "-a", f"127.0.0.1:{self.port}", "-a", f"tls=127.0.0.1:{self.proxy_port},PROXY",
             "-p", f"vcl_path={vcl}", "-f", str(vcl / "default.vcl"), "-s", "malloc,256m",
         ]  # fmt: skip
         with self.log.open("w") as log:

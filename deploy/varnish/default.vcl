@@ -24,6 +24,11 @@ sub vcl_recv {
         }
         return (synth(200, "Purged " + xkey.purge(req.http.xkey-purge)));
     }
+    # What the TLS front hands over (a listener named tls, e.g. hitch speaking the PROXY
+    # protocol: -a tls=127.0.0.1:6086,PROXY) came over https, whatever the header said.
+    if (local.socket == "tls") {
+        set req.http.X-Forwarded-Proto = "https";
+    }
     # Forms, the admin and the view beacon (/v/, counted by the site on every request) always
     # reach the site, cookies and all.
     if (req.method != "GET" && req.method != "HEAD") {

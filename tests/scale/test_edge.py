@@ -3,7 +3,7 @@ PostgreSQL and one Redis: readers it serves are counted exactly (by the view bea
 purges the pages that show it within a second, a comment approval purges only its article, and
 with every app server dead the cached pages are still served (stale-if-error).
 
-Readers reach Varnish as they would through a TLS front speaking the PROXY protocol: each
+Readers reach Varnish as they would through a TLS front speaking the PROXY protocol (https): each
 connection names the reader's address, which is Varnish's client.ip, which Varnish appends to
 X-Forwarded-For; the app servers trust only Varnish's address (127.0.0.1).
 
@@ -62,8 +62,13 @@ def edge(django_db_setup, tmp_path_factory):
     varnish = Varnish(folder)
     # The test flushes each host's views itself, as cron would: servers that flushed on their
     # own could hold a transaction while a test's teardown empties the tables (a deadlock).
+    # Readers come over https (Varnish's tls listener says so): plain HTTP would be redirected.
     servers = app_servers(
-        folder, LIFESCOPE_PURGE_URLS=varnish.url, LIFESCOPE_VIEW_FLUSH_SECONDS="0"
+        folder,
+        LIFESCOPE_PURGE_URLS=varnish.url,
+        LIFESCOPE_VIEW_FLUSH_SECONDS="0",
+        DJANGO_SECURE_SSL_REDIRECT="1",
+        DJANGO_SECURE_PROXY_SSL_HEADER="HTTP_X_FORWARDED_PROTO",
     )
     with servers as hosts, varnish:
         varnish.start([host.port for host in hosts])

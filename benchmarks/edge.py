@@ -115,10 +115,13 @@ def count_visitors(varnish, path, visitors):
     slug = path.strip("/").split("/")[-1]
     before = Article.objects.get(slug=slug).view_count
 
+    # Readers this run's alone: a reader of an earlier run on this database would be a repeat.
+    agent = f"{BROWSER} run/{time.time_ns()}"
+
     def visit(n):
         connection = http.client.HTTPConnection("127.0.0.1", varnish.port, timeout=30)
         # A front that names the reader in X-Forwarded-For; Varnish appends the front's own.
-        headers = {"User-Agent": BROWSER, "Host": "127.0.0.1", "X-Forwarded-For": address(n)}
+        headers = {"User-Agent": agent, "Host": "127.0.0.1", "X-Forwarded-For": address(n)}
         try:
             connection.request("GET", path, headers=headers)
             page = connection.getresponse().read()

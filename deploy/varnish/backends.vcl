@@ -24,9 +24,9 @@ sub vcl_init {
 }
 
 # Who may purge: every host that saves changes (the app servers; any host running manage.py
-# commands). Everyone else's PURGE is refused.
+# commands). Everyone else's PURGE is refused. Never the address of a front that hands readers'
+# requests over in plain HTTP with X-Forwarded-For: their PURGE would come from it.
 acl purgers {
-    "localhost";
     "10.0.0.11";
     "10.0.0.12";
 }

@@ -14,7 +14,7 @@ sub vcl_recv {
     set req.backend_hint = origin.backend();
 
     # The site purges after each change: PURGE with the retired names in `xkey-purge`.
-    # client.ip is the reader's own address (or the one a PROXY-protocol front names).
+    # client.ip is whoever connected, or the address a PROXY-protocol front names.
     if (req.method == "PURGE") {
         if (client.ip !~ purgers) {
             return (synth(403, "Not an allowed purger"));

@@ -57,6 +57,16 @@ sub vcl_recv {
     # Varnish's address (LIFESCOPE_TRUSTED_PROXIES), sees the reader. The built-in VCL follows.
 }
 
+sub vcl_synth {
+    # A purge's answer in a line of text, not the built-in error page.
+    if (req.method == "PURGE") {
+        set resp.http.Content-Type = "text/plain; charset=utf-8";
+        set resp.body = resp.reason + {"
+"};
+        return (deliver);
+    }
+}
+
 sub vcl_hash {
     # The https page is not the http one (a redirect, for one); the built-in adds URL and host.
     hash_data(req.http.X-Forwarded-Proto);

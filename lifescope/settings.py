@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "comments",
     "django_prose_editor",
     "editorial",
+    "accounts",
     "axes",
     "allauth",
     "allauth.account",
@@ -112,6 +113,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The site's header and footer on allauth's pages (lifescope/layout.py).
+            "libraries": {"layout": "lifescope.layout"},
         },
     },
 ]
@@ -229,6 +232,8 @@ PAGE_CACHE = {
         "popular": "analytics.rankings.popular_box",
         "pending-comments": "comments.pending.own_pending_comments",
         "comment-reader": "comments.fills.comment_reader",
+        # The header's "Sign in", or a signed-in reader's name and account links.
+        "account": "accounts.fills.account_link",
     },
 }
 
@@ -294,6 +299,11 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Lifescope News] "
+# Readers choose the name their comments show (accounts/forms.py); nothing names a login.
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_USER_DISPLAY = "accounts.forms.display_name"
+# Where a sign-in without a page to go back to lands: "My account".
+LOGIN_REDIRECT_URL = "accounts:profile"
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -42,6 +42,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("admin/", admin.site.urls),
+    # A reader's own pages, then allauth's (sign-in, sign-up, e-mail, password, second factor).
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("healthz", healthz, name="healthz"),
     path(

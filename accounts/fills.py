@@ -1,0 +1,31 @@
+"""The header's account part, a page-cache fill ("account", lifescope/page_cache.py).
+
+Everyone who is not signed in gets the same "Sign in" link, which a shared page may keep. A
+signed-in reader gets their display name, their account's pages and a sign-out button (a POST
+with their CSRF token), as `page_cache.Own`: theirs alone, and the response private.
+"""
+
+from functools import cache
+
+from allauth.account.utils import user_display
+from django.template import engines
+from markupsafe import escape
+
+from lifescope import page_cache
+from lifescope.addresses import url
+
+SIGNED_IN = "accounts/includes/account_link.html"
+
+
+def account_link(request, arg=""):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return _sign_in()
+    template = engines["jinja2"].get_template(SIGNED_IN)
+    return page_cache.Own(template.render({"name": user_display(user)}, request))
+
+
+@cache
+def _sign_in():
+    address = escape(url("account_login"))
+    return f'<a class="site-account site-account--out" href="{address}">Sign in</a>'

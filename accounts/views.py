@@ -7,12 +7,13 @@ the rest (sign-in, sign-up, e-mail, password, second factor) in the same layout
 
 import json
 
+from allauth.account import views as allauth_views
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.views import View
@@ -107,3 +108,37 @@ class DeleteAccountView(ReaderView):
 
     def page(self, form, status=200):
         return render(self.request, "accounts/delete.html", {"form": form}, status=status)
+
+
+# --- Links from e-mails that no longer (or never did) work -------------------------------------
+# allauth explains a forged, used or expired link on a page of its own, answered 200; these say
+# the same with a 400, so nothing (a crawler, a monitor, the reader's browser) takes the page
+# for a success. Same addresses and names as allauth's, routed before them (accounts/urls.py).
+
+
+class ConfirmEmailView(allauth_views.ConfirmEmailView):
+    def get(self, *args, **kwargs):
+        response = super().get(*args, **kwargs)
+        if self.object is None:
+            response.status_code = 400
+        return response
+
+    def post(self, *args, **kwargs):
+        # allauth's post() raises Http404 for a bad key; asked first, it gets the same page.
+        if self.get_object_or_none() is None:
+            return self.get(*args, **kwargs)
+        return super().post(*args, **kwargs)
+
+    def get_object_or_none(self):
+        try:
+            return self.get_object()
+        except Http404:
+            return None
+
+
+class PasswordResetFromKeyView(allauth_views.PasswordResetFromKeyView):
+    def dispatch(self, request, uidb36, key, **kwargs):
+        response = super().dispatch(request, uidb36, key, **kwargs)
+        if getattr(self, "reset_user", None) is None and response.status_code == 200:
+            response.status_code = 400
+        return response

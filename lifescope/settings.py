@@ -304,6 +304,15 @@ ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_USER_DISPLAY = "accounts.forms.display_name"
 # Where a sign-in without a page to go back to lands: "My account".
 LOGIN_REDIRECT_URL = "accounts:profile"
+# allauth counts these in the cache (Redis, shared by every process; without it, each process's
+# own memory), and refuses while it cannot count. Signing in is throttled by django-axes alone,
+# per account and per client in the database, so it keeps working while Redis is down.
+ACCOUNT_RATE_LIMITS = {
+    "login": None,
+    "login_failed": None,
+    # Sign-up floods: new accounts one client may ask for.
+    "signup": env_str("LIFESCOPE_SIGNUP_RATE_LIMIT", "5/h/ip"),
+}
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

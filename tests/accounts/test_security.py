@@ -205,3 +205,16 @@ def test_a_sign_up_flood_from_one_client_is_refused(settings):
     assert answers == [200, 200, 200, 429, 429]
     assert User.objects.count() == 3
     assert signup(Client(REMOTE_ADDR="198.51.100.8"), "other@example.com").status_code == 200
+
+
+def test_sign_up_floods_are_counted_per_reader_behind_our_proxies(settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "1/h/ip"}
+
+    def from_reader(address, email):
+        proxied = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=address)
+        return signup(proxied, email).status_code
+
+    assert from_reader("198.51.100.7", "one@example.com") == 200
+    assert from_reader("198.51.100.8", "two@example.com") == 200
+    assert from_reader("198.51.100.7", "three@example.com") == 429

@@ -315,6 +315,32 @@ ACCOUNT_RATE_LIMITS = {
     "signup": env_str("LIFESCOPE_SIGNUP_RATE_LIMIT", "5/h/ip"),
 }
 
+# Sign-in with Google, off unless both are set (README, "Reader accounts"): the provider's app is
+# installed only then, so no button shows otherwise. Google's consent page is reached by a form
+# post that redirects there, which the CSP's form-action must allow (see below).
+GOOGLE_CLIENT_ID = env_str("LIFESCOPE_GOOGLE_CLIENT_ID")
+if GOOGLE_CLIENT_ID:
+    if not env_str("LIFESCOPE_GOOGLE_CLIENT_SECRET"):
+        raise ImproperlyConfigured(
+            "LIFESCOPE_GOOGLE_CLIENT_ID is set without LIFESCOPE_GOOGLE_CLIENT_SECRET."
+        )
+    INSTALLED_APPS.append("allauth.socialaccount.providers.google")
+    SOCIALACCOUNT_PROVIDERS = {
+        "google": {
+            "APPS": [
+                {
+                    "client_id": GOOGLE_CLIENT_ID,
+                    "secret": env_str("LIFESCOPE_GOOGLE_CLIENT_SECRET"),
+                    "key": "",
+                }
+            ],
+            "SCOPE": ["profile", "email"],
+        }
+    }
+# A new account from Google takes Google's verified address and name without a form of ours.
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("DJANGO_TIME_ZONE", "UTC")
@@ -523,6 +549,9 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [CSP_SELF],
     },
 }
+if GOOGLE_CLIENT_ID:
+    # Signing in with Google posts to this site, which redirects to Google's consent page.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append("https://accounts.google.com")
 # Features no page of a news site uses; `[]` denies them to the page and every frame in it.
 # (Browsers log an error for a feature name they do not know, so only current names go here.)
 PERMISSIONS_POLICY = {

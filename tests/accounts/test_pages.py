@@ -220,3 +220,20 @@ def test_no_page_of_an_account_shows_the_login_username(reader_client, reader):
         assert "secret-login-name" not in reader_client.get(url).content.decode(), url
     other = make_reader("Someone", "someone@example.com")
     assert other.get_full_name() == "Someone"
+
+
+def test_the_demo_has_a_reader_who_signs_in_with_the_printed_password(client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    output = StringIO()
+    call_command("load_demo", stdout=output)
+
+    printed = re.search(r"e-mail: (\S+) password: (\S+)", output.getvalue())
+    assert printed.groups() == ("reader@lifescope.example", "lifescope-reader-demo")
+    response = client.post("/accounts/login/", {"login": printed[1], "password": printed[2]})
+    assert response.status_code == 302
+    mine = page_of(client.get("/accounts/comments/")).find_all("li", class_="my-comment")
+    assert len(mine) == 1 and "Published" in mine[0].text
+    assert "Jo Rivera" in client.get("/").content.decode()

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
 from comments.models import Comment
@@ -28,3 +29,13 @@ def test_a_reader_signs_in_and_comments_while_redis_is_down(redis_unreachable, s
     )
     assert posted.status_code == 302
     assert Comment.objects.get().user == reader
+
+
+@pytest.mark.django_db
+def test_sign_up_waits_for_redis_rather_than_go_uncounted(redis_unreachable):
+    data = {"name": "Ada", "email": "ada@example.com", "password1": "a-long-unusual-phrase"}
+    response = Client().post("/accounts/signup/", {**data, "password2": data["password1"]})
+
+    assert response.status_code == 429
+    assert "Please try again later" in response.content.decode()
+    assert not get_user_model().objects.exists()

@@ -58,14 +58,14 @@ def test_no_page_anyone_else_gets_shows_a_readers_name_after_readers_browsed(pag
 
 @pytest.mark.parametrize("count", [1, 3])
 def test_a_signed_in_readers_article_page_comes_from_the_cache_for_a_few_queries(
-    pages, count, django_assert_num_queries
+    pages, count, django_assert_max_num_queries
 ):
     Client().get(pages[0])  # stored for everyone
     clients = [signed_in(f"Reader {n}", f"r{n}@example.com") for n in range(count)]
 
     for client in clients:
-        # their session, their account, their waiting comments
-        with django_assert_num_queries(3):
+        # their session (unless Redis holds it), their account, their waiting comments
+        with django_assert_max_num_queries(3):
             response = client.get(pages[0])
         assert response["X-Page-Cache"] == "hit"
         assert "private" in response["Cache-Control"]

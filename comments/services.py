@@ -150,6 +150,9 @@ def unblock_readers(users):
     return unblocked
 
 
+DELETED_READER = "Deleted reader"
+
+
 def rename_reader(user, name):
     """A reader chose another display name (accounts/forms.py): their comments show it too,
     once the pages that show them are retired."""
@@ -175,9 +178,6 @@ def forget_reader(user, keep_comments):
         )
         page_cache.retire(article_page(article_id) for article_id in shown)
     return forgotten
-
-
-DELETED_READER = "Deleted reader"
 
 
 # --- E-mail: only ever to addresses from user accounts, never one typed in the form -----------

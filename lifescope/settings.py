@@ -299,8 +299,9 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Lifescope News] "
-# Readers choose the name their comments show (accounts/forms.py); nothing names a login.
+# Clients named as lifescope/client.py names them, for allauth's per-client limits.
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Readers choose the name their comments show (accounts/forms.py); nothing names a login.
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
 ACCOUNT_USER_DISPLAY = "accounts.forms.display_name"
 # Where a sign-in without a page to go back to lands: "My account".
@@ -337,9 +338,6 @@ if GOOGLE_CLIENT_ID:
             "SCOPE": ["profile", "email"],
         }
     }
-# A new account from Google takes Google's verified address and name without a form of ours.
-SOCIALACCOUNT_AUTO_SIGNUP = True
-SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"

@@ -296,6 +296,7 @@ def account_pages(site, get, pages):
     )
     signed_in.post("/accounts/reauthenticate/", {"password": "correct horse battery"})
     get("delete-account", "/accounts/delete/", "Your comments", client=signed_in)
+    get("totp-activate", "/accounts/2fa/totp/activate/", "Authenticator secret", client=signed_in)
     gone = signed_in.post("/accounts/delete/", {"comments": "keep"})
     pages["account-deleted"] = (gone, 200, "Your account is deleted")
 

@@ -5,7 +5,7 @@ signed-in reader gets their display name, their account's pages and a sign-out b
 with their CSRF token), as `page_cache.Own`: theirs alone, and the response private.
 """
 
-from functools import cache
+from urllib.parse import urlencode
 
 from allauth.account.utils import user_display
 from django.template import engines
@@ -20,12 +20,15 @@ SIGNED_IN = "accounts/includes/account_link.html"
 def account_link(request, arg=""):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return _sign_in()
+        return _sign_in(request.get_full_path())
     template = engines["jinja2"].get_template(SIGNED_IN)
     return page_cache.Own(template.render({"name": user_display(user)}, request))
 
 
-@cache
-def _sign_in():
-    address = escape(url("account_login"))
-    return f'<a class="site-account site-account--out" href="{address}">Sign in</a>'
+def _sign_in(back_to):
+    """The link, which brings the reader back to the page they were reading: the same for
+    everyone on a page, so the page stays shared."""
+    address = url("account_login")
+    if back_to.split("?")[0] != address:
+        address += "?" + urlencode({"next": back_to})
+    return f'<a class="site-account site-account--out" href="{escape(address)}">Sign in</a>'

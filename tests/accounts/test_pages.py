@@ -46,8 +46,20 @@ def test_the_header_offers_sign_in_to_anyone_and_it_is_shared(client, settings):
     response = client.get("/")
 
     assert response["X-Page-Cache"] == "hit"
-    assert page_of(response).find("a", class_="site-account").attrs["href"] == "/accounts/login/"
+    assert page_of(response).find("a", class_="site-account").attrs["href"] == (
+        "/accounts/login/?next=%2F"
+    )
     assert "private" not in response.get("Cache-Control", "")
+
+
+def test_signing_in_from_the_header_brings_the_reader_back_to_their_page(client, reader):
+    article = ArticleFactory()
+    page = page_of(client.get(article.get_absolute_url()))
+    link = page.find("a", class_="site-account").attrs["href"]
+
+    response = client.post(link, {"login": reader.email, "password": "correct horse battery"})
+
+    assert response["Location"] == article.get_absolute_url()
 
 
 def test_a_signed_in_reader_sees_their_name_their_pages_and_a_sign_out_button(reader_client):

@@ -31,7 +31,7 @@ class ReaderView(LoginRequiredMixin, View):
 
 
 class AccountView(ReaderView):
-    """ "My account": the display name, and the ways to everything else of the account."""
+    """My account: the display name, and the way to everything else of the account."""
 
     def get(self, request):
         form = DisplayNameForm(initial={"name": request.user.get_full_name()})

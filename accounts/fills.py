@@ -20,15 +20,16 @@ SIGNED_IN = "accounts/includes/account_link.html"
 def account_link(request, arg=""):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return _sign_in(request.get_full_path())
+        return _sign_in(request.get_full_path() if arg == "back" else "")
     template = engines["jinja2"].get_template(SIGNED_IN)
     return page_cache.Own(template.render({"name": user_display(user)}, request))
 
 
 def _sign_in(back_to):
-    """The link, which brings the reader back to the page they were reading: the same for
-    everyone on a page, so the page stays shared."""
+    """The link, which brings the reader back to the story or listing they were reading
+    (`back_to`): the same for everyone on a page, so the page stays shared. Error pages and
+    account pages give none: a 404 does not echo a guessed address."""
     address = url("account_login")
-    if back_to.split("?")[0] != address:
+    if back_to:
         address += "?" + urlencode({"next": back_to})
     return f'<a class="site-account site-account--out" href="{escape(address)}">Sign in</a>'

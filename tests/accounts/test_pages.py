@@ -250,3 +250,11 @@ def test_the_demo_has_a_reader_who_signs_in_with_the_printed_password(client):
     mine = page_of(client.get("/accounts/comments/")).find_all("li", class_="my-comment")
     assert len(mine) == 1 and "Published" in mine[0].text
     assert "Jo Rivera" in client.get("/").content.decode()
+
+
+def test_an_error_page_offers_sign_in_without_echoing_the_address_asked_for(client):
+    response = client.get("/authors/some-guessed-login/")
+
+    assert response.status_code == 404
+    assert page_of(response).find("a", class_="site-account").attrs["href"] == "/accounts/login/"
+    assert "some-guessed-login" not in response.content.decode()

@@ -1,5 +1,6 @@
 import unicodedata
 
+from allauth.account.utils import user_display
 from django import forms
 from django.conf import settings
 from django.core import signing
@@ -12,6 +13,17 @@ TOKEN_SALT = "comments.form"
 # Letters, marks, numbers, punctuation and symbols; not control or format characters (bidi
 # overrides, zero-width joiners) that could disguise a name or reorder the text around it.
 NAME_CATEGORIES = frozenset("LMNPS")
+
+
+def clean_name(value):
+    """A name readers will see over comments: spaces collapsed, no control characters. The
+    comment form's name and a reader account's display name (accounts/forms.py) both pass it."""
+    name = " ".join(value.split())
+    if any(unicodedata.category(c)[0] not in NAME_CATEGORIES and c != " " for c in name):
+        raise forms.ValidationError("Use letters, numbers and punctuation only.")
+    if not name:
+        raise forms.ValidationError("This field is required.")
+    return name
 
 
 def form_token(article, now=None):
@@ -72,12 +84,7 @@ class CommentForm(forms.Form):
             self.initial.setdefault("token", form_token(article))
 
     def clean_name(self):
-        name = " ".join(self.cleaned_data["name"].split())
-        if any(unicodedata.category(c)[0] not in NAME_CATEGORIES and c != " " for c in name):
-            raise forms.ValidationError("Use letters, numbers and punctuation only.")
-        if not name:
-            raise forms.ValidationError("This field is required.")
-        return name
+        return clean_name(self.cleaned_data["name"])
 
     def clean_body(self):
         # Browsers count a line break as one character towards maxlength, and so do we.
@@ -141,7 +148,8 @@ class CommentForm(forms.Form):
     def build_comment(self):
         data = self.cleaned_data
         if self.user:
-            name = self.user.get_full_name() or self.user.get_username()
+            # The name the reader chose (ACCOUNT_USER_DISPLAY), never their login.
+            name = user_display(self.user)
             email = self.user.email
         else:
             name, email = data["name"], data["email"]

@@ -1,5 +1,6 @@
 """Template helpers for the comments under an article (see lifescope/jinja2.py)."""
 
+from allauth.account.utils import user_display
 from django.conf import settings
 
 from comments.forms import CommentForm
@@ -10,6 +11,8 @@ from comments.threads import article_thread
 
 def register(environment):
     environment.globals["comment_section"] = comment_section
+    # The name a signed-in reader chose (settings.ACCOUNT_USER_DISPLAY), never their login.
+    environment.globals["user_display"] = user_display
 
 
 def comment_section(request, article):

@@ -150,6 +150,36 @@ def unblock_readers(users):
     return unblocked
 
 
+DELETED_READER = "Deleted reader"
+
+
+def rename_reader(user, name):
+    """A reader chose another display name (accounts/forms.py): their comments show it too,
+    once the pages that show them are retired."""
+    with transaction.atomic():
+        comments = Comment.objects.filter(user=user)
+        shown = set(comments.approved().values_list("article_id", flat=True))
+        comments.exclude(name=name).update(name=name)
+        page_cache.retire(article_page(article_id) for article_id in shown)
+
+
+def forget_reader(user, keep_comments):
+    """Before a reader's account is deleted (accounts/services.py): their comments are deleted,
+    with the replies under them, or kept signed DELETED_READER with nothing left that leads
+    back to them (address, account, client hash). The pages that showed their name are retired
+    once this commits."""
+    comments = Comment.objects.filter(user=user)
+    if not keep_comments:
+        return delete(comments)
+    with transaction.atomic():
+        shown = set(comments.approved().values_list("article_id", flat=True))
+        forgotten = comments.update(
+            name=DELETED_READER, email="", user=None, fingerprint="", user_agent=""
+        )
+        page_cache.retire(article_page(article_id) for article_id in shown)
+    return forgotten
+
+
 # --- E-mail: only ever to addresses from user accounts, never one typed in the form -----------
 def _notify_published(comment_pks, site_url):
     """Once the approval commits: the articles' authors, then the readers replied to. Each on

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "comments",
     "django_prose_editor",
     "editorial",
+    "accounts",
     "axes",
     "allauth",
     "allauth.account",
@@ -112,6 +113,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The site's header and footer on allauth's pages (lifescope/layout.py).
+            "libraries": {"layout": "lifescope.layout"},
         },
     },
 ]
@@ -229,6 +232,8 @@ PAGE_CACHE = {
         "popular": "analytics.rankings.popular_box",
         "pending-comments": "comments.pending.own_pending_comments",
         "comment-reader": "comments.fills.comment_reader",
+        # The header's "Sign in", or a signed-in reader's name and account links.
+        "account": "accounts.fills.account_link",
     },
 }
 
@@ -269,21 +274,6 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "Lifescope News"
 # Passkeys need HTTPS; the development server is plain HTTP on localhost, which browsers allow.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
-# Wrong passwords are counted by django-axes alone (lifescope.signin.AccountAdapter): allauth's
-# own count would answer first, with another page, and forget nothing on success. Its
-# "login_failed" limit still counts wrong second-factor codes: 5 per account in 5 minutes.
-ACCOUNT_ADAPTER = "lifescope.signin.AccountAdapter"
-# allauth counts in the cache, and refuses everything it counts while the cache is away (65.22
-# waits a second for a lock, then answers 429). Sign-in attempts are django-axes' to count, in
-# the database, so signing in works through a Redis outage. Password reset requests: one client
-# may ask this often an hour (then a 429 page), one address this often, whoever asks.
-ACCOUNT_RATE_LIMITS = {
-    "login": None,
-    "reset_password": "{}/h/ip,{}/h/key".format(
-        env_int("LIFESCOPE_RESET_REQUESTS_PER_CLIENT", 10),
-        env_int("LIFESCOPE_RESET_EMAILS_PER_ADDRESS", 3),
-    ),
-}
 ACCOUNT_FORMS = {"reset_password": "lifescope.signin.DeferredResetPasswordForm"}
 # An address without an account gets no e-mail at all, as an inactive account's does not.
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
@@ -321,6 +311,53 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Lifescope News] "
+# The site's rules where they meet allauth's (accounts/adapter.py): clients as lifescope/client.py
+# names them, and wrong passwords left to django-axes.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Readers choose the name their comments show (accounts/forms.py); nothing names a login.
+ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupForm"
+ACCOUNT_USER_DISPLAY = "accounts.forms.display_name"
+# Where a sign-in without a page to go back to lands: "My account".
+LOGIN_REDIRECT_URL = "accounts:profile"
+# allauth counts these in the cache (Redis, shared by every process; without it, each process's
+# own memory) and refuses what it counts while the cache is away (65.22 waits a second for a
+# lock, then answers 429). Sign-in attempts are django-axes' to count, in the database, so
+# signing in works through a Redis outage. "login_failed" (allauth's default, 5 per account in
+# 5 minutes) now counts only wrong second-factor codes (accounts/adapter.py).
+ACCOUNT_RATE_LIMITS = {
+    "login": None,
+    # Sign-up floods: new accounts one client may ask for.
+    "signup": env_str("LIFESCOPE_SIGNUP_RATE_LIMIT", "5/h/ip"),
+    # Password reset requests: one client may ask this often an hour (then a 429 page), one
+    # address receives this many e-mails, whoever asks.
+    "reset_password": "{}/h/ip,{}/h/key".format(
+        env_int("LIFESCOPE_RESET_REQUESTS_PER_CLIENT", 10),
+        env_int("LIFESCOPE_RESET_EMAILS_PER_ADDRESS", 3),
+    ),
+}
+
+# Sign-in with Google, off unless both are set (README, "Reader accounts"): the provider's app is
+# installed only then, so no button shows otherwise. Google's consent page is reached by a form
+# post that redirects there, which the CSP's form-action must allow (see below).
+GOOGLE_CLIENT_ID = env_str("LIFESCOPE_GOOGLE_CLIENT_ID")
+if GOOGLE_CLIENT_ID:
+    if not env_str("LIFESCOPE_GOOGLE_CLIENT_SECRET"):
+        raise ImproperlyConfigured(
+            "LIFESCOPE_GOOGLE_CLIENT_ID is set without LIFESCOPE_GOOGLE_CLIENT_SECRET."
+        )
+    INSTALLED_APPS.append("allauth.socialaccount.providers.google")
+    SOCIALACCOUNT_PROVIDERS = {
+        "google": {
+            "APPS": [
+                {
+                    "client_id": GOOGLE_CLIENT_ID,
+                    "secret": env_str("LIFESCOPE_GOOGLE_CLIENT_SECRET"),
+                    "key": "",
+                }
+            ],
+            "SCOPE": ["profile", "email"],
+        }
+    }
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -530,6 +567,9 @@ CONTENT_SECURITY_POLICY = {
         "form-action": [CSP_SELF],
     },
 }
+if GOOGLE_CLIENT_ID:
+    # Signing in with Google posts to this site, which redirects to Google's consent page.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append("https://accounts.google.com")
 # Features no page of a news site uses; `[]` denies them to the page and every frame in it.
 # (Browsers log an error for a feature name they do not know, so only current names go here.)
 PERMISSIONS_POLICY = {

@@ -22,7 +22,6 @@ from functools import partial
 
 from allauth.account import signals as account_signals
 from allauth.account import views as account_views
-from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import ResetPasswordForm
 from allauth.account.utils import filter_users_by_email
 from allauth.core import context as allauth_context
@@ -105,14 +104,6 @@ admin_logout = account_views.logout
 
 
 # --- Counting failed sign-ins (django-axes) ---------------------------------------------------
-class AccountAdapter(DefaultAccountAdapter):
-    def pre_authenticate(self, request, **credentials):
-        # allauth would count wrong passwords too (ACCOUNT_RATE_LIMITS "login_failed") and answer
-        # its own page before axes could; django-axes alone counts them, in the database.
-        # Wrong second-factor codes are still allauth's to count.
-        pass
-
-
 def account_key(request, credentials=None):
     """What django-axes counts a sign-in against (AXES_USERNAME_CALLABLE): the username of the
     account the given address (or username) names, so that other spellings and other addresses

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from accounts import urls as accounts_urls
 from articles.discovery_views import RobotsView
 from articles.sitemaps import SITEMAPS
 from lifescope import signin
@@ -27,6 +28,9 @@ admin.site.has_permission = signin.may_use_admin
 urlpatterns = [
     path("admin/", admin.site.urls),
     *signin.urlpatterns,
+    # A reader's own pages, then allauth's (sign-in, sign-up, e-mail, password, second factor).
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include(accounts_urls.links)),
     path("accounts/", include("allauth.urls")),
     path("healthz", healthz, name="healthz"),
     path(

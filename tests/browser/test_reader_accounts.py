@@ -17,8 +17,8 @@ VIEWPORTS = [("phone", PHONE), ("desktop", DESKTOP)]
 
 
 def sign_in_as_reader(context, origin, user):
-    """Readers sign in through the accounts pages (another branch of issue #18); here the
-    browser is handed the session a sign-in would make."""
+    """The browser is handed the session a sign-in would make; signing in through the account
+    pages is test_reader_account_journey.py's."""
     client = Client()
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]

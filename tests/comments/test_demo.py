@@ -17,11 +17,12 @@ def test_the_demo_seed_story_has_a_conversation_and_a_queue(client):
     approved = Comment.objects.approved().filter(article=seed)
     page = client.get(seed.get_absolute_url()).content.decode()
 
-    assert seed.comment_count == approved.count() == 4
-    assert approved.filter(parent__isnull=False).count() == 1
+    # The conversation's four, and the demo reader's comment with its reply (accounts/demo.py).
+    assert seed.comment_count == approved.count() == 6
+    assert approved.filter(parent__isnull=False).count() == 2
     assert Comment.objects.pending().count() >= 2
     assert Comment.objects.filter(status=Comment.Status.SPAM).count() == 1
-    assert "Comments (4)" in page
+    assert "Comments (6)" in page
     assert "Lucía Herrera" in page
     assert "Chris Dale" not in page  # waiting for a moderator
     assert mail.outbox == []
@@ -30,7 +31,7 @@ def test_the_demo_seed_story_has_a_conversation_and_a_queue(client):
 def test_demo_comments_are_added_once(client):
     call_command("load_demo")
     call_command("load_demo")
-    assert Comment.objects.filter(article__slug=SEED_SLUG).count() == 7
+    assert Comment.objects.filter(article__slug=SEED_SLUG).count() == 9
 
 
 def test_the_demo_moderator_works_the_queue(client):

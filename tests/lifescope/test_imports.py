@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("lifescope", "articles", "comments", "analytics", "editorial")
+APPS = ("lifescope", "articles", "comments", "analytics", "editorial", "accounts")
 # The project package's modules that wire the apps together: settings name them, the root URL
 # conf mounts them. Every other module of lifescope/ is a helper that imports no app.
 WIRING = {"lifescope/urls.py", "lifescope/settings.py", "lifescope/settings_test.py"}

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from allauth.account.models import EmailAddress
 from django.test import Client
 from django.utils import timezone
 from django.views.defaults import server_error
@@ -245,6 +246,8 @@ def public_pages(site, settings, rf):
         guessed = sign_in(guesser, "someone@example.com", f"guess-{n}")
     pages["sign-in-paused"] = (guessed, 429, "Sign-in paused")
 
+    account_pages(site, get, pages)
+
     forged = Client(enforce_csrf_checks=True).post("/admin/login/", {"username": "x"})
     pages["csrf-refused"] = (forged, 403, "Your form expired")
     settings.LIFESCOPE = {**settings.LIFESCOPE, "FORM_MAX_BYTES": 100}
@@ -253,6 +256,56 @@ def public_pages(site, settings, rf):
     )
     pages["server-error"] = (server_error(rf.get("/")), 500, "Something went wrong")
     return pages
+
+
+def account_pages(site, get, pages):
+    """allauth's pages in the site's layout, and a reader's own (accounts/)."""
+    get("sign-in", "/accounts/login/", "Forgot your password?")
+    get("sign-up", "/accounts/signup/", "Display name")
+    get("password-reset", "/accounts/password/reset/", "Reset")
+    get("reset-link-forged", "/accounts/password/reset/key/1-forged/", "invalid", 400)
+    get("confirm-link-forged", "/accounts/confirm-email/forged/", "expired or is invalid", 400)
+    wrong = reader("203.0.113.20").post(
+        "/accounts/login/", {"login": "a@b.example", "password": "x"}
+    )
+    pages["sign-in-errors"] = (wrong, 200, "errorlist")
+    weak = {"name": "Ada", "email": "ada@x.example", "password1": "123", "password2": "123"}
+    pages["sign-up-errors"] = (
+        reader("203.0.113.21").post("/accounts/signup/", weak),
+        200,
+        "too short",
+    )
+    ok = {**weak, "password1": "a-long-unusual-phrase", "password2": "a-long-unusual-phrase"}
+    sent = reader("203.0.113.22").post("/accounts/signup/", ok, follow=True)
+    pages["verification-sent"] = (sent, 200, "Verify Your Email")
+
+    grace = UserFactory(first_name="Grace Reader", last_name="", email="grace@x.example")
+    EmailAddress.objects.create(user=grace, email=grace.email, verified=True, primary=True)
+    ApprovedCommentFactory(user=grace, article=site["story"], body="Mine, published.")
+    ApprovedCommentFactory(user=grace, article=site["old"], body="Mine, older.")
+    signed_in = reader("203.0.113.23")
+    assert (
+        signed_in.post(
+            "/accounts/login/", {"login": grace.email, "password": "correct horse battery"}
+        ).status_code
+        == 302
+    )
+    get("my-account", "/accounts/profile/", "Display name", client=signed_in)
+    get("my-comments", "/accounts/comments/", "my-comment__status", client=signed_in)
+    get("e-mail-addresses", "/accounts/email/", "grace@x.example", client=signed_in)
+    get("password-change", "/accounts/password/change/", "Change Password", client=signed_in)
+    get("two-step-sign-in", "/accounts/2fa/", "Authenticator", client=signed_in)
+    get(
+        "reauthenticate",
+        "/accounts/reauthenticate/?next=/accounts/delete/",
+        "Confirm Access",
+        client=signed_in,
+    )
+    signed_in.post("/accounts/reauthenticate/", {"password": "correct horse battery"})
+    get("delete-account", "/accounts/delete/", "Your comments", client=signed_in)
+    get("totp-activate", "/accounts/2fa/totp/activate/", "Authenticator secret", client=signed_in)
+    gone = signed_in.post("/accounts/delete/", {"comments": "keep"})
+    pages["account-deleted"] = (gone, 200, "Your account is deleted")
 
 
 def test_every_public_page_passes_the_nu_html_checker(site, settings, rf, tmp_path):

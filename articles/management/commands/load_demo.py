@@ -14,9 +14,13 @@ from articles.models import Article, Author, Section
 from articles.signals import demo_loaded
 
 DEMO_ACCOUNTS = [
-    # username, password, first name, last name, group
+    # username, password, first name, last name, group (None: a reader, no staff)
     ("editor", "lifescope-editor-demo", "Maya", "Ortiz", "Editors"),
     ("moderator", "lifescope-moderator-demo", "Sam", "Okafor", "Moderators"),
+    # A reader signs in with their e-mail address at /accounts/login/; their first name is the
+    # display name they chose (accounts/forms.py). accounts/demo.py verifies the address and
+    # gives them a thread under the seed story.
+    ("reader", "lifescope-reader-demo", "Jo Rivera", "", None),
 ]
 
 
@@ -62,15 +66,16 @@ class Command(BaseCommand):
         for username, password, first, last, group in DEMO_ACCOUNTS:
             user, created = get_user_model().objects.get_or_create(
                 username=username,
-                defaults={"first_name": first, "last_name": last, "is_staff": True},
+                defaults={"first_name": first, "last_name": last, "is_staff": group is not None},
             )
             if created:
                 user.email = f"{username}@lifescope.example"
                 user.set_password(password)
                 user.save()
-            user.groups.add(Group.objects.get(name=group))
-            # Staff sign in with their address, which allauth must have as verified; an
-            # administrator vouches for a newsroom account's address.
+            if group is not None:
+                user.groups.add(Group.objects.get(name=group))
+            # Everyone signs in with their address, which allauth must have as verified; an
+            # administrator vouches for the demo accounts' addresses.
             EmailAddress.objects.get_or_create(
                 user=user, email=user.email, defaults={"verified": True, "primary": True}
             )
@@ -119,7 +124,9 @@ class Command(BaseCommand):
         author.save()
 
     def _print_accounts(self):
-        self.stdout.write("Demo accounts for /admin/ (change these passwords on a real site):")
+        self.stdout.write("Demo accounts (change these passwords on a real site):")
         for username, password, *_, group in DEMO_ACCOUNTS:
+            role = "reader" if group is None else group[:-1].lower()
             email = f"{username}@lifescope.example"
-            self.stdout.write(f"  {group[:-1].lower():10} e-mail: {email:26} password: {password}")
+            self.stdout.write(f"  {role:10} e-mail: {email:26} password: {password}")
+        self.stdout.write("Sign in at /accounts/login/ (staff: /admin/ sends you there).")

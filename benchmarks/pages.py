@@ -102,7 +102,7 @@ def main():
         for name in ("article", "front", "tag", "popular"):
             rows.append((f"{name}, cache warm", server.load(urls[name], args, lua)))
         # The same cached page, with a reader's own parts filled in (lifescope/page_cache.py).
-        reader = ["-H", f"Cookie: {signed_in_reader_cookie()}"]
+        reader = ["-H", f"Cookie: {signed_in_reader_cookie(urls['article'])}"]
         rows.append(
             ("article, signed-in reader", server.load(urls["article"], args, lua, extra=reader))
         )
@@ -213,8 +213,9 @@ class Server:
         return wrk(url, args.connections, seconds or args.seconds, lua, extra)
 
 
-def signed_in_reader_cookie():
-    """A reader's session, signed in as the site would sign them in."""
+def signed_in_reader_cookie(path):
+    """A reader's cookies as their browser holds them after signing in and reading `path` once:
+    the session, and the CSRF cookie the first page set (a browser sends it back)."""
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -223,6 +224,7 @@ def signed_in_reader_cookie():
     )
     client = Client()
     client.force_login(reader)
+    client.get(path, HTTP_HOST="127.0.0.1", HTTP_USER_AGENT=BROWSER)
     return "; ".join(f"{name}={morsel.value}" for name, morsel in client.cookies.items())
 
 

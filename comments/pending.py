@@ -1,18 +1,19 @@
 """A reader's own comments that await moderation, shown to them alone where they will appear.
 
 Posting a comment sends the reader back to it (`article#comment-<id>`) with a signed cookie that
-remembers the comments they posted from this browser (a signed-in reader's account remembers
-them too). The article page, the same cached page for everyone, holds a placeholder under its
-comments (lifescope/page_cache.py); as the page is served, `own_pending_comments` fills it with
-those of the reader's comments on the article that still wait, each marked as awaiting
-moderation, and the response becomes private. Nobody else,
-and no cache, ever sees them. Comments held as spam look the same to their author: telling them
-would teach them.
+remembers the comments they posted from this browser, signed in or not. (On another device a
+signed-in reader finds them under "My comments": looking them up by account on every page they
+read would cost a query a page, where the cookie costs none when it is absent.)
+
+The article page, the same cached page for everyone, holds a placeholder under its comments
+(lifescope/page_cache.py); as the page is served, `own_pending_comments` fills it with those of
+the reader's comments on the article that still wait, each marked as awaiting moderation, and
+the response becomes private. Nobody else, and no cache, ever sees them. Comments held as spam
+look the same to their author: telling them would teach them.
 """
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Q
 from django.template import engines
 
 from comments.models import Comment
@@ -54,16 +55,13 @@ def remembered(request):
 
 
 def own_pending_comments(request, article_id):
-    """The page-cache fill "pending-comments": this reader's waiting comments on the article,
-    those this browser posted and, signed in, those of their account."""
+    """The page-cache fill "pending-comments": the waiting comments on the article that this
+    browser posted."""
     ids = remembered(request)
-    user = getattr(request, "user", None)
-    signed_in = user is not None and user.is_authenticated
-    if not (ids or signed_in) or not article_id.isdigit():
+    if not ids or not article_id.isdigit():
         return ""
-    theirs = Q(pk__in=ids) | Q(user_id=user.pk) if signed_in else Q(pk__in=ids)
     comments = list(
-        Comment.objects.filter(theirs, article_id=int(article_id), status__in=WAITING)
+        Comment.objects.filter(pk__in=ids, article_id=int(article_id), status__in=WAITING)
         .select_related("parent")
         .order_by("created", "id")
     )

@@ -36,6 +36,12 @@ def isolated_media_and_cache(settings, tmp_path):
 
 
 @pytest.fixture
+def page_cache_on(settings):
+    """The page cache on, as in production (tests run with it off unless they ask)."""
+    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": True}
+
+
+@pytest.fixture
 def editor(db):
     return EditorFactory(username="editor-user")
 

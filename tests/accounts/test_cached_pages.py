@@ -8,7 +8,7 @@ from tests.accounts.conftest import make_reader, sign_in
 from tests.factories import ArticleFactory, SectionFactory
 from tests.reading import page as page_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
 
 def signed_in(name, email):
@@ -21,11 +21,6 @@ def signed_in(name, email):
     if client.cookies.get("messages") and not client.cookies["messages"].value:
         del client.cookies["messages"]
     return client
-
-
-@pytest.fixture(autouse=True)
-def page_cache_on(settings):
-    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": True}
 
 
 @pytest.fixture

@@ -11,13 +11,8 @@ from tests.comments.conftest import comment_data, comments_url
 from tests.factories import ApprovedCommentFactory, ArticleFactory
 from tests.reading import page, texts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
-
-
-@pytest.fixture(autouse=True)
-def page_cache_on(settings):
-    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": True}
 
 
 def reader(address="203.0.113.7"):

@@ -30,13 +30,8 @@ from tests.factories import (
 from tests.reading import page as page_of
 from tests.reading import texts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
-
-
-@pytest.fixture(autouse=True)
-def page_cache_on(settings):
-    settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": True}
 
 
 @pytest.fixture

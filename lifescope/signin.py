@@ -9,10 +9,10 @@ What is ours here is the glue:
 - django-axes counts failed passwords against the account an address names (`account_key`), and
   refuses a paused account or client before allauth's form runs (`urlpatterns`), with a page
   that says when to try again (`paused_response`); allauth's own count of wrong passwords is
-  off (`AccountAdapter`), so there is one;
+  off (accounts/adapter.py), so there is one;
 - a password reset request is answered before the account is looked up and mailed
-  (`DeferredResetPasswordForm`), a bad reset link answers 400, and a new password ends the
-  account's pause.
+  (`DeferredResetPasswordForm`), and a new password ends the account's pause (a bad reset
+  link answers 400: accounts/views.py).
 """
 
 import logging
@@ -217,24 +217,9 @@ def _send_reset(request, email):
             form.save(request)
 
 
-class PasswordResetFromKeyView(account_views.PasswordResetFromKeyView):
-    """allauth's page behind a reset link, but a forged, used or expired link answers 400."""
-
-    def dispatch(self, request, *args, **kwargs):
-        response = super().dispatch(request, *args, **kwargs)
-        if getattr(self, "reset_user", True) is None:
-            response.status_code = 400
-        return response
-
-
-# Before allauth's own routes (lifescope/urls.py), under the same names: a paused account or
+# Before allauth's own routes (lifescope/urls.py), under the same name: a paused account or
 # client gets the pause page before allauth's form runs (as django-axes' documentation has it
-# for allauth), and a bad reset link its 400.
+# for allauth). A bad reset link's 400 is the accounts app's (accounts/views.py).
 urlpatterns = [
     re_path(r"^accounts/login/$", axes_dispatch(account_views.login), name="account_login"),
-    re_path(
-        r"^accounts/password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$",
-        PasswordResetFromKeyView.as_view(),
-        name="account_reset_password_from_key",
-    ),
 ]

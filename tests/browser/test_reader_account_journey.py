@@ -75,7 +75,7 @@ def test_a_reader_signs_up_comments_hears_of_a_reply_and_leaves(
 
     # A moderator publishes it; someone else replies; the moderator publishes the reply.
     moderator = new_context(browser, origin).new_page()
-    log_in(moderator, "night-desk", "correct horse battery")
+    log_in(moderator, "night-desk@example.com", "correct horse battery")
     approve(moderator, mine)
     reader_page.goto(f"{article.get_absolute_url()}?reply_to={mine.pk}#comment-form")
     reader_page.fill("#id_name", "Grace")
@@ -126,7 +126,7 @@ def sign_in(page, email, password="correct horse battery"):
     page.goto("/accounts/login/")
     page.fill("#id_login", email)
     page.fill("#id_password", password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
     expect(page.locator(".site-account__name")).to_be_visible()
 
 

@@ -155,7 +155,7 @@ def test_staff_set_up_an_authenticator_app_then_sign_in_with_its_code(
         expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
         keep(page, watch, artifacts, "totp-code", viewport)
         page.fill("input[name=code]", authenticator_code(secret))
-        page.get_by_role("button", name="Sign In").click()
+        page.get_by_role("button", name="Sign In", exact=True).click()
         expect(page.locator("#user-tools")).to_be_visible()
         watch.assert_clean()
 

@@ -300,6 +300,8 @@ AXES_HANDLER = "lifescope.signin.SignInAttempts"
 # Refused tries do not extend the pause, so the page can say when it ends.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_LOCKOUT_CALLABLE = "lifescope.signin.paused_response"
+# Lock-outs and failures are still logged; not every routine reset and clean-up on each sign-in.
+AXES_VERBOSE = False
 
 # --- Accounts (django-allauth) --------------------------------------------------------------
 # Readers sign up with an e-mail address and a password, and verify the address by a link

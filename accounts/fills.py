@@ -5,6 +5,7 @@ signed-in reader gets their display name, their account's pages and a sign-out b
 with their CSRF token), as `page_cache.Own`: theirs alone, and the response private.
 """
 
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from allauth.account.utils import user_display
@@ -25,10 +26,12 @@ def account_link(request, arg=""):
     return page_cache.Own(template.render({"name": user_display(user)}, request))
 
 
+@lru_cache(maxsize=4096)
 def _sign_in(back_to):
     """The link, which brings the reader back to the story or listing they were reading
     (`back_to`): the same for everyone on a page, so the page stays shared. Error pages and
-    account pages give none: a 404 does not echo a guessed address."""
+    account pages give none: a 404 does not echo a guessed address. Made once per address
+    (kept for the most recent 4,096): every anonymous page served carries it."""
     address = url("account_login")
     if back_to:
         address += "?" + urlencode({"next": back_to})

@@ -42,6 +42,7 @@ page and one for its names' stamps, and no security, CSP or session middleware: 
 part of the key, so a plain-HTTP request never gets the HTTPS page.
 """
 
+import functools
 import hashlib
 import re
 import time
@@ -287,6 +288,10 @@ def split(content):
 _CSRF = CsrfViewMiddleware(lambda request: None)
 
 
+# A fill's provider by its dotted path, imported once (every page has several fills).
+_provider = functools.cache(import_string)
+
+
 def fill_response(request, response, parts=None, shared=None):
     """Fills the placeholders of an HTML response for this request (see the module docstring),
     then marks it for HTTP caches (lifescope/edge.py): `shared` is (until, names, digest of
@@ -307,7 +312,7 @@ def fill_response(request, response, parts=None, shared=None):
         if isinstance(part, bytes):
             filled.append(part)
             continue
-        text = import_string(config()["FILLS"][part[0]])(request, part[1])
+        text = _provider(config()["FILLS"][part[0]])(request, part[1])
         own = own or isinstance(text, Own)
         fills.append(text)
         filled.append(text.encode())

@@ -1,9 +1,8 @@
-"""The demo reader, added when `manage.py load_demo` fills a new site: a verified address and a
-thread of their own under the seed story, with a reply they hear about by e-mail."""
+"""The demo reader, added when `manage.py load_demo` fills a new site (which has verified the
+demo accounts' addresses): a thread of their own under the seed story, with a reply they hear
+about by e-mail."""
 
 from datetime import timedelta
-
-from allauth.account.models import EmailAddress
 
 from articles.demo.stories import SEED_SLUG
 from comments import services
@@ -22,9 +21,6 @@ def add_demo_reader(sender, articles, accounts, **kwargs):
     seed = next((a for a in articles if a.slug == SEED_SLUG), None)
     if reader is None or seed is None:
         return
-    EmailAddress.objects.update_or_create(
-        user=reader, email=reader.email, defaults={"verified": True, "primary": True}
-    )
     written = []
     for name, minutes, text, reply_to in THREAD:
         comment = Comment(

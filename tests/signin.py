@@ -5,9 +5,9 @@ from django.urls import reverse
 
 
 def sign_in(client, email, password, next_url="/admin/", **extra):
-    """Posts allauth's sign-in form; a success redirects to `next_url` (or asks for a code)."""
-    return client.post(
-        f"{reverse('account_login')}?next={next_url}",
-        {"login": email, "password": password},
-        **extra,
-    )
+    """Posts allauth's sign-in form; a success redirects to `next_url` (or asks for a code),
+    or, with `next_url=None`, where a reader lands (LOGIN_REDIRECT_URL)."""
+    address = reverse("account_login")
+    if next_url is not None:
+        address += f"?next={next_url}"
+    return client.post(address, {"login": email, "password": password}, **extra)

@@ -2,6 +2,7 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.test import Client
 
+from tests import signin
 from tests.factories import UserFactory
 
 PASSWORD = "correct horse battery"
@@ -21,7 +22,7 @@ def reader(db):
 
 def sign_in(client, email, password=PASSWORD):
     """Signs in through allauth's form, as a reader does; returns the response."""
-    return client.post("/accounts/login/", {"login": email, "password": password})
+    return signin.sign_in(client, email, password, next_url=None)
 
 
 @pytest.fixture

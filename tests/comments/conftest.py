@@ -26,6 +26,16 @@ def comments_url(article):
 
 
 @pytest.fixture
+def rules(settings):
+    """Changes moderation settings for one test: `rules(MAX_LINKS=0)`."""
+
+    def change(**values):
+        settings.COMMENTS = {**settings.COMMENTS, **values}
+
+    return change
+
+
+@pytest.fixture
 def post_comment(client):
     """Posts a comment to `article` from one client; keyword arguments override form fields."""
 

@@ -22,16 +22,6 @@ from tests.reading import page
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def rules(settings):
-    """Changes moderation settings for one test: `rules(MAX_LINKS=0)`."""
-
-    def change(**values):
-        settings.COMMENTS = {**settings.COMMENTS, **values}
-
-    return change
-
-
 def test_a_filled_honeypot_is_refused_and_nothing_stored(post_comment):
     response = post_comment(ArticleFactory(), website="https://spam.example")
 

@@ -16,14 +16,6 @@ from tests.factories import ArticleFactory
 FIRST_ATTEMPT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def rules(settings):
-    def change(**values):
-        settings.COMMENTS = {**settings.COMMENTS, **values}
-
-    return change
-
-
 @pytest.mark.django_db
 def test_a_flood_is_refused_with_429_while_redis_is_down(post_comment, rules, redis_unreachable):
     rules(RATE_LIMIT_POSTS=3, RATE_LIMIT_SECONDS=600)

@@ -23,14 +23,10 @@ PER_PROCESS = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemC
 
 
 @pytest.fixture
-def rules(settings):
+def rules(rules):
     """The budgets as shipped, or as a test changes them: `rules(RATE_LIMIT_POSTS=2)`."""
-
-    def change(**values):
-        settings.COMMENTS = {**settings.COMMENTS, **values}
-
-    change(RATE_LIMIT_POSTS=5, RATE_LIMIT_REFUSALS=30, RATE_LIMIT_SECONDS=600)
-    return change
+    rules(RATE_LIMIT_POSTS=5, RATE_LIMIT_REFUSALS=30, RATE_LIMIT_SECONDS=600)
+    return rules
 
 
 def fixable_mistakes(article):

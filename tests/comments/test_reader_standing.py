@@ -23,14 +23,6 @@ from tests.reading import page
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def rules(settings):
-    def change(**values):
-        settings.COMMENTS = {**settings.COMMENTS, **values}
-
-    return change
-
-
 def with_approved(user, count):
     """`user` with `count` approved comments under their account."""
     ApprovedCommentFactory.create_batch(count, user=user, email=user.email)

@@ -22,8 +22,13 @@ def account_link(request, arg=""):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return _sign_in(request.get_full_path() if arg == "back" else "")
+    name = user_display(user)
     template = engines["jinja2"].get_template(SIGNED_IN)
-    return page_cache.Own(template.render({"name": user_display(user)}, request))
+    return page_cache.own_part(
+        request,
+        ("account", name),
+        lambda csrf_input: template.render({"name": name, "csrf_input": csrf_input}),
+    )
 
 
 @lru_cache(maxsize=4096)

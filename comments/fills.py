@@ -10,6 +10,7 @@ moderation (comments/pending.py). What only one reader may see is returned as
 from functools import cache
 from types import SimpleNamespace
 
+from allauth.account.utils import user_display
 from django.contrib.auth.models import AnonymousUser
 from django.template import engines
 
@@ -24,14 +25,20 @@ def comment_reader(request, arg=""):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return _anonymous_reader_part()
-    form = CommentForm(article=None, user=user)
+    # What the part shows of the reader: their name, and the reply-e-mail box if they have an
+    # address to write to.
+    shows = ("comment-reader", user_display(user), bool(user.email))
+    return page_cache.own_part(request, shows, lambda csrf_input: _render(user, csrf_input))
+
+
+def _render(user, csrf_input=""):
     template = engines["jinja2"].get_template(READER_PART)
-    return page_cache.Own(template.render({"form": form}, request))
+    reader = SimpleNamespace(user=user)
+    form = CommentForm(article=None, user=user)
+    return template.render({"form": form, "request": reader, "csrf_input": csrf_input})
 
 
 @cache
 def _anonymous_reader_part():
     # The same for every anonymous reader: empty name and e-mail fields.
-    template = engines["jinja2"].get_template(READER_PART)
-    anonymous = SimpleNamespace(user=AnonymousUser())
-    return template.render({"form": CommentForm(article=None), "request": anonymous})
+    return _render(AnonymousUser())

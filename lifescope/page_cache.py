@@ -26,10 +26,14 @@ PAGE_CACHE["FILLS"] returns for this request: `provider(request, arg) -> str`. A
 fills in something of the reader's own makes the response private.
 
 **Who gets cached pages.** Everyone but staff and a request carrying a flash message: anonymous
-readers, and signed-in readers too, whose session is read here (one session and one user
-lookup) to tell them from staff; their own parts (their name, their CSRF token, their waiting
+readers, and signed-in readers too, whose own parts (their name, their CSRF token, their waiting
 comments) are fills, so the page itself never shows anything of the person asking, and a miss
-rendered for a reader is stored like anyone's. A provider returns what is the reader's own as
+rendered for a reader is stored like anyone's. Who a session's reader is, read from the session
+and the account as Django's middleware reads them, is kept here too (`signed_in_user`): under
+the session, for SECONDS at most, retired by the name "reader:<id>" whenever their account
+changes (name, address, password, staff status, deletion: `account_changed`), and dropped when
+the session signs out (`signed_out`). So a reader's pages after the first cost no query, and a
+change to their account shows on their next page. A provider returns what is the reader's own as
 `Own`: the response is then private, and its CSRF cookie is set when the fill made a token.
 Staff (previews, edit links) and flash messages mean a page of one's own, never stored. A
 response that sets a cookie, is marked private or no-store (previews), or varies on anything
@@ -56,6 +60,7 @@ from django.core.exceptions import DisallowedHost
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django.template.backends.utils import csrf_input
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control
 from django.utils.module_loading import import_string
@@ -100,7 +105,9 @@ def _stamp(names):
     # A stamp must outlive every page and fragment kept from before it.
     lifetime = max(config()["SECONDS"], config()["FRAGMENT_SECONDS"]) + 60
     cache.set_many(stamps, timeout=lifetime)
-    edge.purge(names)
+    pages = [name for name in names if not name.startswith(READER)]  # no page is a reader's
+    if pages:
+        edge.purge(pages)
     if cache.get_many(list(stamps)).keys() == stamps.keys():
         _unstamped.difference_update(names)
     else:
@@ -146,6 +153,29 @@ def fill(name, arg=""):
 
 class Own(str):
     """What a fill provider returns when the text is the reader's own (see the docstring)."""
+
+
+CSRF_SLOT = Markup("<!--csrf-input-->")
+_own_parts = {}
+OWN_PARTS_KEPT = 2_000
+
+
+def own_part(request, key, render):
+    """A reader's own part of a page, as `Own`: `render(csrf_input)` made once in this process
+    per `key`, which names all the part shows (its fill, the reader's name …), with this
+    response's CSRF token put where `render` placed `csrf_input` (`CSRF_SLOT`). So a reader's
+    part costs a template once, not on every page they read, and every response still gets a
+    freshly masked token (one per response, shared by its parts)."""
+    text = _own_parts.get(key)
+    if text is None:
+        if len(_own_parts) >= OWN_PARTS_KEPT:
+            _own_parts.clear()
+        text = _own_parts[key] = str(render(CSRF_SLOT))
+    if CSRF_SLOT not in text:
+        return Own(text)
+    if not hasattr(request, "fill_csrf_input"):
+        request.fill_csrf_input = str(csrf_input(request))
+    return Own(text.replace(CSRF_SLOT, request.fill_csrf_input))
 
 
 class PageCacheMiddleware:
@@ -247,15 +277,57 @@ class PageCacheMiddleware:
         return vary <= {"cookie"}
 
 
+READER = "reader:"
+READER_PREFIX = "pagecache:reader:"
+
+
 def signed_in_user(request):
     """The user of the request's session, read as Django's session and authentication
-    middleware will (they run below: a cache hit never reaches them)."""
+    middleware will (they run below: a cache hit never reaches them), and kept under the
+    session (see the docstring): `request.user` is then the account as it was read, for the
+    fills of a cached page alone. A session of nobody signed in is not kept, so made-up session
+    cookies fill no cache."""
     if not hasattr(request, "session"):
         engine = import_module(settings.SESSION_ENGINE)
         request.session = engine.SessionStore(request.COOKIES[settings.SESSION_COOKIE_NAME])
-    if not hasattr(request, "user"):
+    if hasattr(request, "user"):
+        return request.user
+    if request.session.session_key is None:  # not a session key at all
         request.user = auth.get_user(request)
+        return request.user
+    key = _reader_key(request.session.session_key)
+    now = time.time()
+    kept = cache.get(key)
+    if kept is not None:
+        made_at, until, user = kept
+        if now < until and current_reader(made_at, user.pk):
+            request.user = user
+            return user
+    request.user = auth.get_user(request)
+    if request.user.is_authenticated:
+        until = min(now + config()["SECONDS"], request.session.get_expiry_date().timestamp())
+        cache.set(key, (now, until, request.user), int(until - now) + 1)
     return request.user
+
+
+def current_reader(made_at, user_id):
+    stamp = cache.get(STAMP_PREFIX + READER + str(user_id))
+    return stamp is None or stamp < made_at - config()["CLOCK_SKEW_SECONDS"]
+
+
+def account_changed(user_id):
+    """Retires who the account's sessions were read as, once the transaction commits."""
+    retire([READER + str(user_id)])
+
+
+def signed_out(session_key):
+    """Forgets who the session was, as it signs out (it is retired by its user as well)."""
+    if session_key:
+        cache.delete(_reader_key(session_key))
+
+
+def _reader_key(session_key):
+    return READER_PREFIX + hashlib.sha256(session_key.encode()).hexdigest()[:32]
 
 
 # What names each page key showed when this process last stored or read it (see `cached`).

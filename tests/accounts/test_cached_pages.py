@@ -2,9 +2,11 @@
 comment form's "Commenting as …" and token, their waiting comments) is filled in for them alone."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
 
-from tests.accounts.conftest import make_reader, sign_in
+from tests.accounts.conftest import PASSWORD, make_reader, reauthenticate, sign_in
+from tests.comments.conftest import comment_data
 from tests.factories import ArticleFactory, SectionFactory
 from tests.reading import page as page_of
 
@@ -52,16 +54,119 @@ def test_no_page_anyone_else_gets_shows_a_readers_name_after_readers_browsed(pag
 
 
 @pytest.mark.parametrize("count", [1, 3])
-def test_a_signed_in_readers_article_page_comes_from_the_cache_for_a_few_queries(
-    pages, count, django_assert_max_num_queries
+def test_a_signed_in_readers_pages_come_from_the_cache_without_a_query(
+    pages, count, django_assert_num_queries
 ):
-    Client().get(pages[0])  # stored for everyone
+    for url in pages:
+        Client().get(url)  # stored for everyone
     clients = [signed_in(f"Reader {n}", f"r{n}@example.com") for n in range(count)]
 
-    for client in clients:
-        # their session (unless Redis holds it) and their account; their waiting comments come
-        # from this browser's cookie, which they have none of (comments/pending.py)
-        with django_assert_max_num_queries(2):
-            response = client.get(pages[0])
-        assert response["X-Page-Cache"] == "hit"
-        assert "private" in response["Cache-Control"]
+    for n, client in enumerate(clients):
+        client.get(pages[0])  # who the session is: read once, then kept with the page cache
+        for url in pages:
+            # their waiting comments come from this browser's cookie (comments/pending.py)
+            with django_assert_num_queries(0):
+                response = client.get(url)
+            assert response["X-Page-Cache"] == "hit"
+            assert "private" in response["Cache-Control"]
+            assert f"Reader {n}" in response.content.decode()
+
+
+def name_in_header(response):
+    name = page_of(response).find("span", class_="site-account__name")
+    return name.text if name else None
+
+
+def rename(client, captured):
+    with captured(execute=True):
+        assert client.post("/accounts/profile/", {"name": "G. Hopper"}).status_code == 302
+
+
+def delete(client, captured):
+    reauthenticate(client)
+    with captured(execute=True):
+        response = client.post("/accounts/delete/", {"comments": "remove"})
+    assert "Your account is deleted" in response.content.decode()
+
+
+def change_password(client, captured):
+    data = {"oldpassword": PASSWORD, "password1": "a new horse staple", "password2": ""}
+    data["password2"] = data["password1"]
+    with captured(execute=True):
+        assert client.post("/accounts/password/change/", data).status_code == 302
+
+
+def make_staff(client, captured):
+    with captured(execute=True):
+        user = get_user_model().objects.get(email="grace@example.com")
+        user.is_staff = True
+        user.save()
+
+
+@pytest.mark.parametrize(
+    "change, then",
+    [
+        (rename, "G. Hopper"),  # the new name on the next page, not the kept one
+        (delete, None),  # signed out on the next request
+        (change_password, None),  # every other session of theirs ends
+        (make_staff, "staff"),  # staff never get the shared page
+    ],
+    ids=["renamed", "deleted", "password-changed", "made-staff"],
+)
+def test_a_change_to_the_account_elsewhere_shows_on_the_readers_next_cached_page(
+    pages, change, then, django_capture_on_commit_callbacks
+):
+    Client().get(pages[0])
+    reading = signed_in("Grace Reader", "grace@example.com")
+    assert name_in_header(reading.get(pages[0])) == "Grace Reader"
+    assert name_in_header(reading.get(pages[0])) == "Grace Reader"  # the identity is kept now
+    elsewhere = Client()
+    sign_in(elsewhere, "grace@example.com")
+
+    change(elsewhere, django_capture_on_commit_callbacks)
+
+    response = reading.get(pages[0])
+    if then == "staff":
+        assert response.get("X-Page-Cache") is None
+    else:
+        assert name_in_header(response) == then
+        assert ("Grace Reader" in response.content.decode()) is False
+
+
+def test_a_session_signed_out_is_anonymous_even_if_its_cookie_comes_back(pages):
+    Client().get(pages[0])
+    reading = signed_in("Grace Reader", "grace@example.com")
+    assert name_in_header(reading.get(pages[0])) == "Grace Reader"
+    kept = reading.cookies["sessionid"].value
+
+    reading.post("/accounts/logout/")
+    replayed = Client()
+    replayed.cookies["sessionid"] = kept
+    response = replayed.get(pages[0])
+
+    assert response["X-Page-Cache"] == "hit"
+    assert name_in_header(response) is None
+    assert "Grace Reader" not in response.content.decode()
+
+
+def test_readers_of_the_same_name_share_a_rendered_part_never_a_token(pages):
+    article_url = pages[0]
+    readers = []
+    for email in ("one@example.com", "two@example.com"):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(make_reader("Same Name", email))
+        client.get(article_url)
+        readers.append(client)
+
+    tokens = []
+    for client in readers:
+        form = page_of(client.get(article_url)).find("form", id="comment-form")
+        assert "Commenting as Same Name." in form.text
+        tokens.append(form.find("input", name="csrfmiddlewaretoken").attrs["value"])
+
+    post_url = form.attrs["action"]
+    article = ArticleFactory._meta.model.objects.get()
+    theirs = {**comment_data(article), "csrfmiddlewaretoken": tokens[1]}
+    assert readers[0].post(post_url, theirs).status_code == 403
+    mine = {**comment_data(article), "csrfmiddlewaretoken": tokens[0]}
+    assert readers[0].post(post_url, mine).status_code == 302

@@ -18,7 +18,7 @@ from articles.models import Article
 from comments import pending
 from lifescope import edge
 from tests.comments.conftest import comment_data, comments_url
-from tests.factories import ArticleFactory, EditorFactory, SectionFactory
+from tests.factories import ArticleFactory, EditorFactory, SectionFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
@@ -203,6 +203,18 @@ def test_a_publication_purges_exactly_the_names_that_changed(
     assert {f"article:{draft.pk}", "front", f"section:{story.section_id}"} <= names
     assert f"tag:{story.tags.get().pk}" in names
     assert f"article:{story.pk}" not in names
+
+
+def test_a_readers_account_changing_purges_nothing_from_http_caches(
+    varnish, django_capture_on_commit_callbacks
+):
+    # It retires who their sessions were (lifescope/page_cache.py); no shared page shows that.
+    reader = UserFactory(first_name="Grace")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        reader.first_name = "G."
+        reader.save()
+    edge.wait_for_purges()
+    assert callbacks and varnish.received == []
 
 
 def test_a_cache_that_fails_is_tried_again_and_never_fails_the_change(

@@ -157,7 +157,7 @@ class Own(str):
 
 CSRF_SLOT = Markup("<!--csrf-input-->")
 _own_parts = {}
-KEPT = 2_000
+KEPT = 10_000
 
 
 def own_part(request, key, render):
@@ -187,8 +187,10 @@ def reader_csrf_input(request):
     return _kept(_csrf_inputs, secret, lambda: str(csrf_input(request)))
 
 
-def _kept(memo, key, make):
-    value = memo.get(key)
+def _kept(memo, key, make, replace=False):
+    """`memo[key]`, made by `make()` if missing (or always, with `replace`); a memo past KEPT
+    entries starts again empty, so nobody can grow it by asking for new things."""
+    value = None if replace else memo.get(key)
     if value is None:
         if len(memo) >= KEPT:
             memo.clear()
@@ -203,14 +205,15 @@ class PageCacheMiddleware:
     def __call__(self, request):
         stamp_missed()
         key = self.page_key(request)
-        signed_in = key is not None and settings.SESSION_COOKIE_NAME in request.COOKIES
-        if signed_in and signed_in_user(request).is_staff:
-            key = None  # previews, edit links: staff get pages of their own
         if key is not None:
             started = time.time()
-            stored = self.cached(key, started)
+            stored, found = self.cached(key, started, reader_reads(request))
+            request.page_cache_found = found
+            signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
+            if signed_in and signed_in_user(request).is_staff:
+                key = stored = None  # previews, edit links: staff get pages of their own
             if stored is not None:
-                _, names, until, status, headers, parts, fixed = stored
+                _, names, until, status, headers, parts, fixed, _ = stored
                 response = HttpResponse(status=status, headers=headers)
                 response[HEADER] = "hit"
                 return fill_response(request, response, parts, (until, names, fixed))
@@ -222,43 +225,42 @@ class PageCacheMiddleware:
             until = self.expiry(request, started)
             fixed = edge.digest(part for part in parts if isinstance(part, bytes))
             if until > time.time():
-                stored = (started, names, until, response.status_code, headers, parts, fixed)
+                reads = hit_reads(names, parts)
+                stored = (started, names, until, response.status_code, headers, parts, fixed, reads)
                 cache.set(key, stored, int(until - started) + 1)
-                remember_names(key, names)
+                _kept(_known_reads, key, lambda: reads, replace=True)
             response[HEADER] = "miss"
             return fill_response(request, response, parts, (until, names, fixed))
         return fill_response(request, response)
 
-    def cached(self, key, now):
-        """The stored page under `key` if it is still to be served, else None.
+    def cached(self, key, now, also=()):
+        """(the stored page under `key` if it is still to be served, else None; `found`).
 
-        One cache round trip for the page and its names' stamps: the names a page's key showed
-        last time are remembered in this process (`_known_names`); only a page whose names
-        changed since costs a second one. The page's own end is checked here, not left to the
-        cache: the clocks of Redis and of the hosts need not agree to the second a scheduled
-        story comes out.
+        One cache round trip for the page and all a hit reads besides (`hit_reads`: its names'
+        stamps, what its fills read) and the keys `also` (who a session is): what a page's key
+        read last time is remembered in this process (`_known_reads`), so only a page seen for
+        the first time, or whose reads changed since, costs a second one. `found` holds each key
+        asked for, None for those the cache did not have. The page's own end is checked here,
+        not left to the cache: the clocks of Redis and of the hosts need not agree to the
+        second a scheduled story comes out.
         """
-        known = _known_names.get(key)
-        if known is None:
-            stored = cache.get(key)
-            if stored is None:
-                return None
-            known = remember_names(key, stored[1])
-            found = {key: stored, **cache.get_many([STAMP_PREFIX + n for n in known])}
-        else:
-            found = cache.get_many([key, *(STAMP_PREFIX + n for n in known)])
-            stored = found.get(key)
-            if stored is None:
-                return None
-            if stored[1] != known:
-                remember_names(key, stored[1])
-                found.update(cache.get_many([STAMP_PREFIX + n for n in stored[1]]))
-        rendered_at, names, until = stored[0], stored[1], stored[2]
+        wanted = [key, *_known_reads.get(key, ()), *also]
+        got = cache.get_many(wanted)
+        found = {k: got.get(k) for k in wanted}
+        stored = found[key]
+        if stored is None:
+            return None, found
+        rendered_at, names, until, reads = stored[0], stored[1], stored[2], stored[7]
+        if reads != _known_reads.get(key):
+            _kept(_known_reads, key, lambda: reads, replace=True)
+            missing = [k for k in reads if k not in found]
+            got = cache.get_many(missing)
+            found.update({k: got.get(k) for k in missing})
         since = rendered_at - config()["CLOCK_SKEW_SECONDS"]
         stamps = (found.get(STAMP_PREFIX + name) for name in names)
         if now >= until or any(stamp is not None and stamp >= since for stamp in stamps):
-            return None
-        return stored
+            return None, found
+        return stored, found
 
     def expiry(self, request, started):
         """When the page stops being served (epoch seconds)."""
@@ -332,22 +334,36 @@ def signed_in_user(request):
         return request.user
     key = _reader_key(request.session.session_key)
     now = time.time()
-    kept = cache.get(key)
+    found = getattr(request, "page_cache_found", {})
+    kept = found[key] if key in found else cache.get(key)
     if kept is not None:
         made_at, until, user = kept
-        if now < until and current_reader(made_at, user.pk):
+        stamp_key = STAMP_PREFIX + READER + str(user.pk)
+        stamp = found[stamp_key] if stamp_key in found else cache.get(stamp_key)
+        if now < until and (stamp is None or stamp < made_at - config()["CLOCK_SKEW_SECONDS"]):
             request.user = user
             return user
     request.user = auth.get_user(request)
     if request.user.is_authenticated:
         until = min(now + config()["SECONDS"], request.session.get_expiry_date().timestamp())
         cache.set(key, (now, until, request.user), int(until - now) + 1)
+        _kept(_known_readers, key, lambda: request.user.pk, replace=True)
     return request.user
 
 
-def current_reader(made_at, user_id):
-    stamp = cache.get(STAMP_PREFIX + READER + str(user_id))
-    return stamp is None or stamp < made_at - config()["CLOCK_SKEW_SECONDS"]
+# Whose each kept session was, as this process last read it (see `reader_reads`).
+_known_readers = {}
+
+
+def reader_reads(request):
+    """The cache keys that say who the request's session is, looked up with its page: the kept
+    reader, and their account's stamp when this process knows whose the session is."""
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not session_key:
+        return ()
+    key = _reader_key(session_key)
+    user_id = _known_readers.get(key)
+    return (key,) if user_id is None else (key, STAMP_PREFIX + READER + str(user_id))
 
 
 def account_changed(user_id):
@@ -365,16 +381,26 @@ def _reader_key(session_key):
     return READER_PREFIX + hashlib.sha256(session_key.encode()).hexdigest()[:32]
 
 
-# What names each page key showed when this process last stored or read it (see `cached`).
-_known_names = {}
-KNOWN_NAMES_KEPT = 10_000
+# What a hit on each page key read besides the page, when this process last stored or read it
+# (see `cached`).
+_known_reads = {}
 
 
-def remember_names(key, names):
-    if len(_known_names) >= KNOWN_NAMES_KEPT:
-        _known_names.clear()
-    _known_names[key] = names
-    return names
+def hit_reads(names, parts):
+    """The cache keys a hit on a page reads besides the page: its names' stamps, and what its
+    fills read, as each fill's provider says with a `cache_keys(arg)` attribute."""
+    keys = [STAMP_PREFIX + name for name in names]
+    for part in parts:
+        if not isinstance(part, bytes):
+            keys_of = getattr(_provider(config()["FILLS"][part[0]]), "cache_keys", None)
+            keys.extend(keys_of(part[1]) if keys_of else ())
+    return tuple(dict.fromkeys(keys))
+
+
+def prefetched(request, key):
+    """What the cache held under `key` when this request's page was looked up with it (see
+    `hit_reads`), or None: then ask the cache."""
+    return getattr(request, "page_cache_found", {}).get(key)
 
 
 def split(content):

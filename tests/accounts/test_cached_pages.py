@@ -3,6 +3,7 @@ comment form's "Commenting as …" and token, their waiting comments) is filled 
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.test import Client
 
 from tests.accounts.conftest import PASSWORD, make_reader, reauthenticate, sign_in
@@ -170,3 +171,40 @@ def test_readers_of_the_same_name_share_a_rendered_part_never_a_token(pages):
     assert readers[0].post(post_url, theirs).status_code == 403
     mine = {**comment_data(article), "csrfmiddlewaretoken": tokens[0]}
     assert readers[0].post(post_url, mine).status_code == 302
+
+
+@pytest.fixture
+def cache_reads(monkeypatch):
+    """The reads the request makes of the shared cache (Redis, in production): one list entry
+    per call from outside the cache backend, whatever the backend does inside it."""
+    backend = type(caches["default"])
+    calls, inside = [], []
+    for name in ("get", "get_many", "get_or_set", "has_key"):
+
+        def counted(self, *args, _name=name, _original=getattr(backend, name), **kwargs):
+            if not inside:
+                calls.append(_name)
+            inside.append(_name)
+            try:
+                return _original(self, *args, **kwargs)
+            finally:
+                inside.pop()
+
+        monkeypatch.setattr(backend, name, counted)
+    return calls
+
+
+def test_a_cached_page_is_one_cache_read_for_a_reader_or_anyone(pages, cache_reads):
+    anonymous, reader = Client(), signed_in("Grace Reader", "grace@example.com")
+    for client in (anonymous, reader):
+        for url in pages:
+            client.get(url)  # stored for everyone; who the session is, kept
+            client.get(url)  # what the page's hit reads, known to this process
+
+            cache_reads.clear()
+            response = client.get(url)
+
+            assert response["X-Page-Cache"] == "hit"
+            assert "Popular posts" in response.content.decode()
+            # the page, its names' stamps, the popular box, who the session is: one round trip
+            assert cache_reads == ["get_many"], url

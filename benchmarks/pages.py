@@ -56,6 +56,10 @@ TARGETS = {
     "view beacon": 0.40,
     "article, caches off": 0.10,
 }
+# The scale-out deployment's origin (PostgreSQL and Redis, where every cache read is a round
+# trip to another server) is asked less of: issue #19.
+if os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"):
+    TARGETS["article, cache warm"] = 0.30
 
 
 def ceiling(environ, start_response):

@@ -40,8 +40,9 @@ response that sets a cookie, is marked private or no-store (previews), or varies
 but Cookie is never stored either. Any query parameter but those in PAGE_CACHE["QUERY_PARAMETERS"]
 (utm_source …) is served fresh, so nobody can fill the cache with variants.
 
-Sits under the view counter and above everything else, so a hit costs one cache read for the
-page and one for its names' stamps, and no security, CSP or session middleware: their headers
+Sits under the view counter and above everything else, so a hit costs one cache round trip
+(`cached`: the page, its names' stamps, what its fills read and who the session is, in one
+`get_many`) and no security, CSP or session middleware: their headers
 (the CSP nonce with the body that uses it) are stored with the page. The scheme and host are
 part of the key, so a plain-HTTP request never gets the HTTPS page.
 """

@@ -179,18 +179,21 @@ def cache_reads(monkeypatch):
     per call from outside the cache backend, whatever the backend does inside it."""
     backend = type(caches["default"])
     calls, inside = [], []
-    for name in ("get", "get_many", "get_or_set", "has_key"):
 
-        def counted(self, *args, _name=name, _original=getattr(backend, name), **kwargs):
+    def counting(name, original):
+        def counted(self, *args, **kwargs):
             if not inside:
-                calls.append(_name)
-            inside.append(_name)
+                calls.append(name)
+            inside.append(name)
             try:
-                return _original(self, *args, **kwargs)
+                return original(self, *args, **kwargs)
             finally:
                 inside.pop()
 
-        monkeypatch.setattr(backend, name, counted)
+        return counted
+
+    for name in ("get", "get_many", "get_or_set", "has_key"):
+        monkeypatch.setattr(backend, name, counting(name, getattr(backend, name)))
     return calls
 
 

@@ -6,7 +6,8 @@
    cache in front serves the page without asking the site (README, "Behind Varnish or a CDN").
 2. `analytics.middleware.ViewCounterMiddleware`, the outermost middleware, takes the header off
    every response and, for an article page answered 200, calls `count_read()` below; it
-   answers beacons itself, before any other middleware, and counts them the same way.
+   answers beacons itself, before any other middleware, and counts them the same way (a
+   beacon of an article not published is answered 204, uncounted).
 3. `count_read()` decides whether a person is reading: a GET, not a browser's prefetch or
    prerender, with a user agent, not signed-in staff. Known crawlers are bot hits,
    kept apart. `analytics/visitors.py` says who the reader is: a keyed hash of address and user

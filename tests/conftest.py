@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
+from analytics import middleware
 from lifescope import page_cache
 from tests.factories import EditorFactory, ModeratorFactory
 
@@ -31,6 +32,7 @@ def isolated_media_and_cache(settings, tmp_path):
     # Logged views stay with their test; they reach the database only when a test flushes.
     settings.ANALYTICS = {**settings.ANALYTICS, "LOG_DIR": tmp_path / "views", "FLUSH_SECONDS": 0}
     cache.clear()
+    middleware.forget_published()
     yield
     cache.clear()
 

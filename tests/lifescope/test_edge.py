@@ -2,19 +2,25 @@
 shared cache may keep and for how long, validators, the names to purge by, compression, and
 the purges themselves."""
 
+import datetime
 import gzip
 import re
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import brotli
 import pytest
+import time_machine
 from django.core import signing
 from django.test import Client
+from django.utils import timezone
 
 from analytics import flush
+from analytics.models import ArticleDailyViews
 from articles import services
 from articles.models import Article
+from articles.views import ARTICLE_VIEW_SIGNER
 from comments import pending
 from lifescope import edge
 from tests.comments.conftest import comment_data, comments_url
@@ -305,7 +311,7 @@ def test_forged_beacons_are_refused_and_never_counted(story, token):
 
 
 def test_a_beacon_of_an_article_since_unpublished_is_not_counted(
-    story, django_capture_on_commit_callbacks
+    story, settings, django_capture_on_commit_callbacks
 ):
     url = beacon_url(visit(story.get_absolute_url()).content)
     flush.flush(wait=True)
@@ -313,15 +319,54 @@ def test_a_beacon_of_an_article_since_unpublished_is_not_counted(
         services.unpublish(Article.objects.filter(pk=story.pk))
     Article.objects.filter(pk=story.pk).update(view_count=0)
 
-    visit(url, REMOTE_ADDR="198.51.100.10")
+    # Within the page's lifetime the pixel may still come back (a copy of the page carrying
+    # the beacon may still be served), but the read is never counted.
+    assert visit(url, REMOTE_ADDR="198.51.100.10").status_code in (200, 204)
+    lifetime = settings.PAGE_CACHE["SECONDS"]
+    with time_machine.travel(time.time() + lifetime + 1, tick=False):
+        answer = visit(url, REMOTE_ADDR="198.51.100.11")
 
+    assert answer.status_code == 204 and answer.content == b""
+    assert "no-store" in directives(answer)
     flush.flush(wait=True)
     assert Article.objects.get(pk=story.pk).view_count == 0
 
 
-def test_bots_and_prefetches_through_the_beacon_are_kept_apart(story):
-    from analytics.models import ArticleDailyViews
+def test_a_beacon_of_an_article_never_served_here_asks_once_whether_it_is_published(
+    story, django_assert_num_queries
+):
+    url = f"/v/{ARTICLE_VIEW_SIGNER.sign(str(story.pk))}.gif"  # a page Varnish served
 
+    with django_assert_num_queries(1):
+        assert visit(url, REMOTE_ADDR="198.51.100.12").status_code == 200
+    with django_assert_num_queries(0):
+        assert visit(url, REMOTE_ADDR="198.51.100.13").status_code == 200
+
+    flush.flush(wait=True)
+    assert Article.objects.get(pk=story.pk).view_count == 2
+
+
+@pytest.mark.parametrize("state", ["deleted", "draft", "scheduled"])
+def test_a_beacon_of_an_article_nobody_can_read_is_204_and_never_counted(state):
+    article = ArticleFactory()
+    url = f"/v/{ARTICLE_VIEW_SIGNER.sign(str(article.pk))}.gif"
+    if state == "deleted":
+        Article.objects.filter(pk=article.pk).delete()
+    elif state == "draft":
+        Article.objects.filter(pk=article.pk).update(status=Article.Status.DRAFT)
+    else:
+        Article.objects.filter(pk=article.pk).update(
+            published_at=timezone.now() + datetime.timedelta(days=1)
+        )
+
+    answer = visit(url, REMOTE_ADDR="198.51.100.14")
+
+    assert answer.status_code == 204 and answer.content == b""
+    flush.flush(wait=True)
+    assert not ArticleDailyViews.objects.filter(article_id=article.pk).exists()
+
+
+def test_bots_and_prefetches_through_the_beacon_are_kept_apart(story):
     url = beacon_url(Client(HTTP_USER_AGENT="").get(story.get_absolute_url()).content)
     googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
     Client(HTTP_USER_AGENT=googlebot).get(url)

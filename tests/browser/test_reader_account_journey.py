@@ -149,8 +149,10 @@ def test_the_account_pages_pass_axe_and_fit_the_screen(page, watch, artifacts, v
 
     found = {}
 
-    def check(label, url):
-        assert page.goto(url).status == 200, label
+    def check(label, url=None):
+        """The page at url, or without one the page the reader is on."""
+        if url:
+            assert page.goto(url).status == 200, label
         found[label] = run_axe(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], label
         page.screenshot(
@@ -160,6 +162,37 @@ def test_the_account_pages_pass_axe_and_fit_the_screen(page, watch, artifacts, v
     for label, url in ANONYMOUS.items():
         check(label, url)
     check("password-reset", "/accounts/password/reset/")
+
+    # The pages reached only by doing something, as a throwaway reader does: signing up, the
+    # password asked again before deleting, deleting, and the page after it.
+    page.goto("/accounts/signup/")
+    page.fill("#id_name", "Brief Visitor")
+    page.fill("#id_email", "brief@example.com")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+    expect(page.locator("h1")).to_have_text("Verify Your Email Address")
+    assert page.url.endswith("/accounts/confirm-email/")
+    check("verification-sent")
+    welcome = mail_to("brief@example.com", "Confirm")
+    page.goto(re.search(r"http://\S+/accounts/confirm-email/\S+/", welcome.body).group(0))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator(".site-account__name")).to_have_text("Brief Visitor")
+    page.goto("/accounts/profile/")
+    account_pages = page.get_by_role("navigation", name="Account pages")
+    account_pages.get_by_role("link", name="Delete my account").click()
+    expect(page.locator("h1")).to_have_text("Confirm Access")
+    assert page.url.split("?")[0].endswith("/accounts/reauthenticate/")
+    check("reauthenticate")
+    page.fill("#id_password", PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator("h1")).to_have_text("Delete my account")
+    check("delete")
+    page.get_by_label("Keep my comments on the site").check()
+    page.get_by_role("button", name="Delete my account").click()
+    expect(page.locator("h1")).to_have_text("Your account is deleted")
+    check("deleted")
+
     sign_in(page, grace.email)
     for label, url in SIGNED_IN.items():
         check(label, url)

@@ -73,15 +73,34 @@ def test_a_shared_page_may_be_kept_by_a_shared_cache_while_browsers_revalidate(s
         ("/", {"site", "front"}),
         ("/sections/science/", {"site", "section:{section}"}),
         ("/tags/space/", {"site", "tag:{tag}"}),
+        ("/authors/comet-writer/", {"site", "author:{author}"}),
+        ("/archive/", {"site", "archive"}),
+        ("/archive/{year}/", {"site", "archive:{year}"}),
+        ("/archive/{year}/{month:02}/", {"site", "archive:{year}-{month:02}"}),
+        ("/popular/", {"site"}),
         ("/feeds/latest/", {"site", "front"}),
+        ("/feeds/atom/", {"site", "front"}),
+        ("/sitemap.xml", {"site", "front"}),
         ("/sitemap-news.xml", {"site", "front"}),
     ],
 )
-def test_every_shared_page_names_what_it_shows(story, url, names):
-    tag = story.tags.get()
-    expected = {name.format(section=story.section_id, tag=tag.pk) for name in names}
+def test_every_shared_page_names_what_it_shows(url, names):
+    story = ArticleFactory(
+        section=SectionFactory(slug="science"),
+        tags=["space"],
+        author=EditorFactory(first_name="Comet", last_name="Writer"),
+    )
+    tag, published = story.tags.get(), timezone.localtime(story.published_at)
+    values = {
+        "section": story.section_id,
+        "tag": tag.pk,
+        "author": story.author_id,
+        "year": published.year,
+        "month": published.month,
+    }
+    expected = {name.format(**values) for name in names}
 
-    response = visit(url)
+    response = visit(url.format(**values))
 
     assert response.status_code == 200
     assert set(response["Surrogate-Key"].split()) == expected

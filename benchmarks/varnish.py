@@ -113,6 +113,19 @@ class Varnish:
         self.stop()
 
 
+class ProxiedConnection(http.client.HTTPConnection):
+    """A connection to Varnish's `proxy_port` as a TLS front hands one over: the PROXY protocol
+    names `address` as the client (Varnish's client.ip)."""
+
+    def __init__(self, port, address):
+        super().__init__("127.0.0.1", port, timeout=30)
+        self.address = address
+
+    def connect(self):
+        super().connect()
+        self.sock.sendall(f"PROXY TCP4 {self.address} 127.0.0.1 40000 443\r\n".encode())
+
+
 def free_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

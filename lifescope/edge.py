@@ -14,10 +14,13 @@ says so over HTTP, on every answer that passes through the page cache, from the 
   errors or a response that sets a cookie. Those are never compressed either: a page that
   carries a secret (a CSRF token) must not be (BREACH).
 - **Purges**: when names are retired (after the commit), `purge(names)` asks every HTTP cache in
-  PAGE_CACHE["PURGE_URLS"] to drop the objects carrying them (`PURGE` with an `xkey-purge`
-  header, which deploy/varnish/default.vcl turns into an xkey purge), and calls
-  PAGE_CACHE["PURGE_HOOK"] when set (a function of the names: a CDN's API, Fastly's surrogate-key
-  purge for one), in a thread of its own, retried, never failing the change that caused it.
+  PAGE_CACHE["PURGE_URLS"] to drop the objects carrying them, and calls PAGE_CACHE["PURGE_HOOK"]
+  when set (a function of the names: a CDN's API, Fastly's surrogate-key purge for one), in a
+  thread of its own, retried, never failing the change that caused it. Each cache is sent one
+  request naming the keys in two headers, `xkey-purge` and `Surrogate-Key` (space-separated),
+  with the method its entry starts with: `PURGE` by default (deploy/varnish/default.vcl makes
+  it an xkey purge), or `BAN` ("BAN http://varnish:6081/": the same VCL bans the objects whose
+  keys match, for a Varnish without the xkey module, or any cache that bans by header).
 """
 
 import gzip
@@ -169,8 +172,17 @@ def send_purges(urls, hook, names, pause=time.sleep):
     return failed
 
 
-def _purge_url(url, keys):
-    request = urllib.request.Request(url, method="PURGE", headers={"xkey-purge": keys})
+PURGE_METHODS = ("PURGE", "BAN")
+
+
+def _purge_url(entry, keys):
+    """Sends `keys` to one cache: `entry` is its URL, after its method if not PURGE."""
+    method, _, url = entry.strip().rpartition(" ")
+    method = method.strip().upper() or "PURGE"
+    if method not in PURGE_METHODS:
+        raise ValueError(f"{entry!r}: a purge is sent with one of {', '.join(PURGE_METHODS)}")
+    headers = {"xkey-purge": keys, "Surrogate-Key": keys}
+    request = urllib.request.Request(url, method=method, headers=headers)
     with urllib.request.urlopen(request, timeout=PURGE_TIMEOUT) as answer:
         answer.read()
 

@@ -222,7 +222,8 @@ PAGE_CACHE = {
     "STALE_WHILE_REVALIDATE": 30,
     "STALE_IF_ERROR": 24 * 3600,
     # HTTP caches to purge when pages are retired (deploy/varnish/default.vcl), e.g.
-    # http://127.0.0.1:6081/; and a function of the names to call as well (a CDN's API).
+    # http://127.0.0.1:6081/ (an xkey PURGE) or "BAN http://127.0.0.1:6081/" (lifescope/edge.py);
+    # and a function of the names to call as well (a CDN's API).
     "PURGE_URLS": env_list("LIFESCOPE_PURGE_URLS", []),
     "PURGE_HOOK": env_str("LIFESCOPE_PURGE_HOOK", "") or None,
     # Any other query parameter (utm_source …) is served fresh, so variants cannot fill the cache.

@@ -24,6 +24,21 @@ sub vcl_recv {
         }
         return (synth(200, "Purged " + xkey.purge(req.http.xkey-purge)));
     }
+    # Or BAN with the names in Surrogate-Key (LIFESCOPE_PURGE_URLS "BAN http://…"): bans the
+    # objects carrying any of them, as a Varnish without the xkey module would (drop the xkey
+    # import and the PURGE branch above there). Names are letters, digits, ":" and "-".
+    if (req.method == "BAN") {
+        if (client.ip !~ purgers) {
+            return (synth(403, "Not an allowed purger"));
+        }
+        if (req.http.Surrogate-Key !~ "^[a-z0-9:-]+( [a-z0-9:-]+)*$") {
+            return (synth(400, "Name the keys in Surrogate-Key"));
+        }
+        if (std.ban("obj.http.xkey ~ (^|\s)(" + regsuball(req.http.Surrogate-Key, " ", "|") + ")(\s|$)")) {
+            return (synth(200, "Banned"));
+        }
+        return (synth(400, std.ban_error()));
+    }
     # What the TLS front hands over (a listener named tls, e.g. hitch speaking the PROXY
     # protocol: -a tls=127.0.0.1:6086,PROXY) came over https, whatever the header said.
     if (local.socket == "tls") {
@@ -59,7 +74,7 @@ sub vcl_recv {
 
 sub vcl_synth {
     # A purge's answer in a line of text, not the built-in error page.
-    if (req.method == "PURGE") {
+    if (req.method == "PURGE" || req.method == "BAN") {
         set resp.http.Content-Type = "text/plain; charset=utf-8";
         set resp.body = resp.reason + {"
 "};

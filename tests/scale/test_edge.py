@@ -10,7 +10,6 @@ X-Forwarded-For; the app servers trust only Varnish's address (127.0.0.1).
 Run by CI's PostgreSQL + Redis step: `pytest -m scaleout`."""
 
 import gzip
-import http.client
 import io
 import re
 import shutil
@@ -29,7 +28,7 @@ from django.utils import timezone
 from analytics.models import ViewSighting
 from articles import services as articles
 from articles.models import Article
-from benchmarks.varnish import Varnish
+from benchmarks.varnish import ProxiedConnection, Varnish
 from comments import services as comments
 from comments.models import Comment
 from lifescope import edge as lifescope_edge
@@ -81,17 +80,9 @@ def purges_to_varnish(edge, settings):
     settings.PAGE_CACHE = {**settings.PAGE_CACHE, "PURGE_URLS": [edge.varnish.url]}
 
 
-class Reader(http.client.HTTPConnection):
+class Reader(ProxiedConnection):
     """A browser's connection to Varnish, handed over by a TLS front that names the reader's
     `address` in the PROXY protocol."""
-
-    def __init__(self, port, address):
-        super().__init__("127.0.0.1", port, timeout=30)
-        self.address = address
-
-    def connect(self):
-        super().connect()
-        self.sock.sendall(f"PROXY TCP4 {self.address} 127.0.0.1 40000 443\r\n".encode())
 
     def get(self, path, **headers):
         headers = {

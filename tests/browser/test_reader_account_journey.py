@@ -35,6 +35,22 @@ def mail_to(address, subject_has):
     return found[-1]
 
 
+def sign_up(page, name, email):
+    """Fills in and sends the sign-up form the page shows; the reader is asked to verify."""
+    page.fill("#id_name", name)
+    page.fill("#id_email", email)
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.get_by_role("button", name="Sign Up").click()
+    expect(page.locator("h1")).to_have_text("Verify Your Email Address")
+
+
+def confirmation_link(email):
+    """The verification link in the last "Confirm" e-mail sent to `email`."""
+    welcome = mail_to(email, "Confirm")
+    return re.search(r"http://\S+/accounts/confirm-email/\S+/", welcome.body).group(0)
+
+
 def test_a_reader_signs_up_comments_hears_of_a_reply_and_leaves(
     page, reader_page, browser, origin, watch, comment_settings
 ):
@@ -45,16 +61,10 @@ def test_a_reader_signs_up_comments_hears_of_a_reply_and_leaves(
     page.goto("/")
     page.locator(".site-header").get_by_role("link", name="Sign in").click()
     page.get_by_role("link", name="sign up").click()
-    page.fill("#id_name", "Ada Lovelace")
-    page.fill("#id_email", "ada@example.com")
-    page.fill("#id_password1", PASSWORD)
-    page.fill("#id_password2", PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
-    expect(page.locator("h1")).to_have_text("Verify Your Email Address")
+    sign_up(page, "Ada Lovelace", "ada@example.com")
 
     # The link in the e-mail, absolute, verifies the address and signs the reader in.
-    welcome = mail_to("ada@example.com", "Confirm")
-    link = re.search(r"http://\S+/accounts/confirm-email/\S+/", welcome.body).group(0)
+    link = confirmation_link("ada@example.com")
     assert link.startswith(origin)
     page.goto(link)
     page.get_by_role("button", name="Confirm").click()
@@ -166,16 +176,10 @@ def test_the_account_pages_pass_axe_and_fit_the_screen(page, watch, artifacts, v
     # The pages reached only by doing something, as a throwaway reader does: signing up, the
     # password asked again before deleting, deleting, and the page after it.
     page.goto("/accounts/signup/")
-    page.fill("#id_name", "Brief Visitor")
-    page.fill("#id_email", "brief@example.com")
-    page.fill("#id_password1", PASSWORD)
-    page.fill("#id_password2", PASSWORD)
-    page.get_by_role("button", name="Sign Up").click()
-    expect(page.locator("h1")).to_have_text("Verify Your Email Address")
+    sign_up(page, "Brief Visitor", "brief@example.com")
     assert page.url.endswith("/accounts/confirm-email/")
     check("verification-sent")
-    welcome = mail_to("brief@example.com", "Confirm")
-    page.goto(re.search(r"http://\S+/accounts/confirm-email/\S+/", welcome.body).group(0))
+    page.goto(confirmation_link("brief@example.com"))
     page.get_by_role("button", name="Confirm").click()
     expect(page.locator(".site-account__name")).to_have_text("Brief Visitor")
     page.goto("/accounts/profile/")

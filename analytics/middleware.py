@@ -51,7 +51,7 @@ class ViewCounterMiddleware:
                 article_id = signed_article_id(marker)
             except (BadSignature, ValueError):
                 return response
-            _published[article_id] = time.time() + settings.PAGE_CACHE["SECONDS"]
+            seen_published(article_id, time.time())
             count(request, article_id)
         return response
 
@@ -101,11 +101,17 @@ def is_published(article_id):
     except DatabaseError:
         logger.exception("Could not tell whether article %s is published", article_id)
         return True
+    if published:
+        seen_published(article_id, now)
+    return published
+
+
+def seen_published(article_id, now):
+    """Remembers that the article was published at `now`, for a page's lifetime; past
+    PUBLISHED_KEPT articles the memory starts again empty, so it never grows without bound."""
     if len(_published) >= PUBLISHED_KEPT:
         _published.clear()
-    if published:
-        _published[article_id] = now + settings.PAGE_CACHE["SECONDS"]
-    return published
+    _published[article_id] = now + settings.PAGE_CACHE["SECONDS"]
 
 
 @lru_cache(maxsize=4096)

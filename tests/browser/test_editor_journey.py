@@ -88,7 +88,9 @@ def test_editor_writes_previews_schedules_and_publishes_a_story(
     expect(page.locator(".article__body strong")).to_have_text("Nobody was hurt.")
     hero = page.locator(".article__hero img")
     expect(hero).to_have_attribute("alt", "Waves breaking over the harbour wall")
-    assert hero.evaluate("img => img.complete && img.naturalWidth > 0")
+    # Loaded and decoded, however long the download takes (checked at once, a slow machine
+    # could still be fetching it); a broken image never gets there and fails on the timeout.
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=hero.element_handle())
     watch.assert_clean()
 
     # Schedule it for tomorrow morning: still invisible to readers, "Scheduled" in the list.

@@ -1,8 +1,9 @@
 import socket
+import sqlite3
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -41,6 +42,36 @@ def isolated_media_and_cache(settings, tmp_path):
 def page_cache_on(settings):
     """The page cache on, as in production (tests run with it off unless they ask)."""
     settings.PAGE_CACHE = {**settings.PAGE_CACHE, "ENABLED": True}
+
+
+@pytest.fixture
+def share_database(tmp_path):
+    """Call it once the test's rows are written: from then on, connections opened by other
+    threads (and processes given the path it returns) see the test's database.
+
+    On PostgreSQL they do already; it returns None. The suite's in-memory SQLite database
+    refuses a second writer at once ("database table is locked") instead of queueing it on the
+    busy timeout, so on SQLite new connections go to a file copy with production's options
+    (WAL, IMMEDIATE transactions, busy timeout), and it returns the copy's path. The copy is
+    put in WAL here, as `migrate` leaves production's file: connections that switch a file to
+    WAL at the same moment get "database is locked" without waiting.
+    """
+    settings_dict = connections.settings["default"]
+    in_memory = settings_dict["NAME"]
+
+    def share():
+        if connection.vendor != "sqlite":
+            return None
+        copy = tmp_path / "shared.sqlite3"
+        connection.ensure_connection()
+        with sqlite3.connect(copy) as target:
+            connection.connection.backup(target)
+            target.execute("PRAGMA journal_mode=WAL")
+        settings_dict["NAME"] = str(copy)
+        return copy
+
+    yield share
+    settings_dict["NAME"] = in_memory
 
 
 @pytest.fixture

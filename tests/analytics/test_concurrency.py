@@ -1,12 +1,11 @@
 """Simultaneous readers: every distinct one counts, one visitor counts once."""
 
-import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import RequestFactory
 
 from analytics import flush, viewlog
@@ -21,27 +20,11 @@ THREADS = 16
 
 
 @pytest.fixture
-def article(tmp_path):
-    """An article, in a database that takes concurrent writers as production's does.
-
-    The suite's in-memory SQLite database shares one cache between connections, which
-    refuses a second writer at once ("database table is locked") instead of queueing it
-    on the busy timeout. So on SQLite the threads use a file copy with the production
-    options (WAL, IMMEDIATE transactions, busy timeout). PostgreSQL needs nothing.
-    """
+def article(share_database):
+    """An article, in a database the threads share."""
     article = ArticleFactory()
-    settings_dict = connections.settings["default"]
-    if connection.vendor != "sqlite":
-        yield article
-        return
-    in_memory = settings_dict["NAME"]
-    copy = tmp_path / "concurrency.sqlite3"
-    connection.ensure_connection()
-    with sqlite3.connect(copy) as target:
-        connection.connection.backup(target)
-    settings_dict["NAME"] = str(copy)
-    yield article
-    settings_dict["NAME"] = in_memory
+    share_database()
+    return article
 
 
 def in_a_thread(function, *args):

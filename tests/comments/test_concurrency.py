@@ -82,10 +82,12 @@ WORKERS, POSTS_EACH, LIMIT = 3, 4, 5
         ),
     ],
 )
-def test_one_clients_posts_through_several_workers_share_one_limit(settings, tmp_path, cache):
+def test_one_clients_posts_through_several_workers_share_one_limit(
+    settings, tmp_path, cache, share_database
+):
     settings.COMMENTS = {**settings.COMMENTS, "RATE_LIMIT_POSTS": LIMIT}
     article = ArticleFactory()
-    database_url, stored_bodies = share_database(tmp_path)
+    database_url, stored_bodies = shared_database_url(share_database())
     env = worker_environment(tmp_path, database_url)
     if cache == "redis":
         env["REDIS_URL"] = django_settings.REDIS_URL
@@ -127,11 +129,10 @@ def worker_environment(tmp_path, database_url):
     return env
 
 
-def share_database(tmp_path):
-    """The test's database as other processes reach it, and a reader of the comments they
-    store. The suite's SQLite database lives in this process's memory: workers get a file copy,
-    opened with production's options (WAL, IMMEDIATE transactions) as any SQLite file is."""
-    if connection.vendor != "sqlite":
+def shared_database_url(copy):
+    """The URL of the database `share_database()` shared, and a reader of the comments the
+    workers store there (this process's own connection still reads the original)."""
+    if copy is None:
         db = connection.settings_dict
         url = (
             f"postgres://{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}"
@@ -140,10 +141,6 @@ def share_database(tmp_path):
         return url, lambda article: list(
             Comment.objects.filter(article=article).values_list("body", flat=True)
         )
-    copy = tmp_path / "workers.sqlite3"
-    connection.ensure_connection()
-    with sqlite3.connect(copy) as target:
-        connection.connection.backup(target)
 
     def stored_bodies(article):
         with sqlite3.connect(copy) as reader:

@@ -1,13 +1,12 @@
 """While Redis is down, the comment rate limits are counted in the database: still enforced."""
 
-import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.conf import settings as django_settings
-from django.db import connection, connections
+from django.db import connection
 
 from comments.models import Comment, RateLimitWindow
 from comments.moderation import POSTS, count_attempt_in_database
@@ -82,33 +81,10 @@ def test_with_redis_up_the_database_counts_nothing(post_comment):
 THREADS = 16
 
 
-@pytest.fixture
-def concurrent_database(tmp_path):
-    """A database that takes concurrent writers as production's does.
-
-    The suite's in-memory SQLite database refuses a second writer at once instead of queueing
-    it on the busy timeout, so on SQLite the threads use a file copy with the production
-    options (WAL, IMMEDIATE transactions). PostgreSQL needs nothing.
-    """
-    settings_dict = connections.settings["default"]
-    if connection.vendor != "sqlite":
-        yield
-        return
-    in_memory = settings_dict["NAME"]
-    copy = tmp_path / "rate-limits.sqlite3"
-    connection.ensure_connection()
-    with sqlite3.connect(copy) as target:
-        connection.connection.backup(target)
-        # As `migrate` leaves production's file: in WAL already. Sixteen connections switching
-        # a file to WAL at once get "database is locked" without waiting on the busy timeout.
-        target.execute("PRAGMA journal_mode=WAL")
-    settings_dict["NAME"] = str(copy)
-    yield
-    settings_dict["NAME"] = in_memory
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_simultaneous_attempts_of_one_client_are_each_counted_once(concurrent_database):
+def test_simultaneous_attempts_of_one_client_are_each_counted_once(share_database):
+    share_database()
+
     def in_a_thread(function):
         """Runs on a connection of its own, which reads the threads' database."""
         try:

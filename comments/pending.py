@@ -1,7 +1,9 @@
 """A reader's own comments that await moderation, shown to them alone where they will appear.
 
 Posting a comment sends the reader back to it (`article#comment-<id>`) with a signed cookie that
-remembers the comments they posted from this browser, signed in or not. (On another device a
+remembers the comments they posted from this browser, signed in or not; each is shown only to
+whoever posted it (the account, or anyone signed out for a comment posted signed out), so the
+next person at a shared browser sees none of them. (On another device a
 signed-in reader finds them under "My comments": looking them up by account on every page they
 read would cost a query a page, where the cookie costs none when it is absent.)
 
@@ -56,12 +58,17 @@ def remembered(request):
 
 def own_pending_comments(request, article_id):
     """The page-cache fill "pending-comments": the waiting comments on the article that this
-    browser posted."""
+    browser posted, as whoever is reading now: a signed-in reader's own, or, signed out, those
+    posted signed out. A browser is shared: the next person at it sees none of another's."""
     ids = remembered(request)
     if not ids or not article_id.isdigit():
         return ""
+    user = getattr(request, "user", None)
+    author = user.pk if user is not None and user.is_authenticated else None
     comments = list(
-        Comment.objects.filter(pk__in=ids, article_id=int(article_id), status__in=WAITING)
+        Comment.objects.filter(
+            pk__in=ids, article_id=int(article_id), status__in=WAITING, user_id=author
+        )
         .select_related("parent")
         .order_by("created", "id")
     )

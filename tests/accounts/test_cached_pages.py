@@ -211,3 +211,42 @@ def test_a_cached_page_is_one_cache_read_for_a_reader_or_anyone(pages, cache_rea
             assert "Popular posts" in response.content.decode()
             # the page, its names' stamps, the popular box, who the session is: one round trip
             assert cache_reads == ["get_many"], url
+
+
+def test_a_readers_waiting_comment_leaves_the_browser_with_them(pages):
+    """A shared computer: after Ada signs out, neither the next anonymous reader nor Bob signed
+    in on the same browser sees Ada's waiting comment or her name; Ada, back, sees it again."""
+    article = ArticleFactory._meta.model.objects.get()
+    browser = signed_in("Ada Secretname", "ada@example.com")
+    posted = browser.post(
+        f"/articles/{article.slug}/comments/",
+        comment_data(article, body="Held for the moderators, my words alone."),
+    )
+    assert posted.status_code == 302
+    assert "my words alone" in browser.get(pages[0]).content.decode()
+
+    browser.post("/accounts/logout/")
+    anonymous = browser.get(pages[0]).content.decode()
+    sign_in(browser, make_reader("Bob Other", "bob@example.com").email)
+    bob = browser.get(pages[0]).content.decode()
+    browser.post("/accounts/logout/")
+    sign_in(browser, "ada@example.com")
+    ada_again = browser.get(pages[0]).content.decode()
+
+    for html in (anonymous, bob):
+        assert "my words alone" not in html and "Secretname" not in html
+    assert "my words alone" in ada_again
+
+
+def test_an_anonymous_readers_waiting_comment_is_not_shown_to_whoever_signs_in_next(pages):
+    article = ArticleFactory._meta.model.objects.get()
+    browser = Client()
+    browser.post(
+        f"/articles/{article.slug}/comments/",
+        comment_data(article, name="Anon Writer", body="Posted before anyone signed in."),
+    )
+    assert "Posted before anyone" in browser.get(pages[0]).content.decode()
+
+    sign_in(browser, make_reader("Bob Other", "bob@example.com").email)
+
+    assert "Posted before anyone" not in browser.get(pages[0]).content.decode()

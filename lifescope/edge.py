@@ -81,8 +81,7 @@ def finish_private(response):
 
 def compress(request, response, etag):
     """The response's body in the best encoding the client accepts, made once per version."""
-    accepted = request.META.get("HTTP_ACCEPT_ENCODING", "")
-    encoding = "br" if "br" in accepted else "gzip" if "gzip" in accepted else None
+    encoding = preferred_encoding(request.META.get("HTTP_ACCEPT_ENCODING", ""))
     if (
         encoding is None
         or response.status_code != 200
@@ -106,6 +105,54 @@ def compress(request, response, etag):
     response["Content-Length"] = str(len(body))
     patch_vary_headers(response, ["Accept-Encoding"])
     return response
+
+
+# What we can send, best first when the client likes them equally.
+ENCODINGS = ("br", "gzip")
+# Accept-Encoding values seen, with the encoding each asks for: few distinct values (one per
+# browser family) arrive on every cached hit, so each is parsed once per process.
+ENCODING_CHOICES_KEPT = 64
+_encoding_choices = {}
+
+
+def preferred_encoding(accept_encoding):
+    """The encoding of ENCODINGS the `Accept-Encoding` value rates highest, or None.
+
+    RFC 9110 §12.5.3: codings are case-insensitive, each with an optional q-value; q=0 refuses
+    a coding; `*` rates every coding not named. (Identity needs no asking: it is what is sent
+    when nothing else is acceptable.)"""
+    choice = _encoding_choices.get(accept_encoding, False)
+    if choice is False:
+        choice = _parse_accept_encoding(accept_encoding)
+        if len(_encoding_choices) >= ENCODING_CHOICES_KEPT:
+            _encoding_choices.clear()
+        _encoding_choices[accept_encoding] = choice
+    return choice
+
+
+def _parse_accept_encoding(accept_encoding):
+    ratings = {}
+    for element in accept_encoding.lower().split(","):
+        coding, *params = (part.strip() for part in element.split(";"))
+        if not coding:
+            continue
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+                if not quality > 0:  # unreadable or NaN: not a yes
+                    quality = 0.0
+        ratings["gzip" if coding == "x-gzip" else coding] = quality  # x-gzip: RFC 9110 §8.4.1.3
+    wildcard = ratings.get("*", 0.0)
+    rated = [(ratings.get(encoding, wildcard), encoding) for encoding in ENCODINGS]
+    best = max(quality for quality, _ in rated)
+    if best <= 0:
+        return None
+    return next(encoding for quality, encoding in rated if quality == best)
 
 
 def digest(parts):

@@ -182,6 +182,35 @@ def test_shared_pages_are_compressed_as_the_client_accepts(story, encoding, deco
     assert int(packed["Content-Length"]) == len(packed.content) < len(plain.content) / 2
 
 
+@pytest.mark.parametrize(
+    "accept_encoding, encoding",
+    [
+        ("br;q=0, gzip", "gzip"),
+        ("gzip;q=0", None),
+        ("gzip;q=0.0, deflate", None),
+        ("br;q=0.5, gzip", "gzip"),
+        ("GZIP;Q=1", "gzip"),
+        ("*", "br"),
+        ("br;q=0, *", "gzip"),
+        ("*;q=0, identity", None),
+        ("gzip;q=0, *;q=0.3", "br"),
+        ("br;q=0, *;q=0, identity;q=0", None),
+        ("brotli, xgzip", None),
+        ("", None),
+    ],
+)
+def test_compression_honours_the_codings_the_client_refuses(story, accept_encoding, encoding):
+    url = story.get_absolute_url()
+    plain = visit(url).content
+    decode = {"br": brotli.decompress, "gzip": gzip.decompress, None: lambda body: body}
+
+    for served in ("rendered", "from the cache"):
+        response = visit(url, HTTP_ACCEPT_ENCODING=accept_encoding)
+
+        assert response.get("Content-Encoding") == encoding, served
+        assert decode[encoding](response.content) == plain
+
+
 class PurgeLog(BaseHTTPRequestHandler):
     """A cache that records the purges it is sent, failing the first `failures` of them."""
 

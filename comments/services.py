@@ -256,7 +256,7 @@ def _notify_subscribers(comment_pks, site_url):
     for user_id, article_id in waiting:
         wanted |= Q(user_id=user_id, article_id=article_id)
     now = timezone.now()
-    messages = []
+    claimed = []
     for subscription in ReplySubscription.objects.filter(wanted).select_related("user"):
         user = subscription.user
         if (
@@ -265,9 +265,9 @@ def _notify_subscribers(comment_pks, site_url):
             and _claim_reply_email(subscription, now)
         ):
             found = waiting[subscription.user_id, subscription.article_id]
-            messages.append(_reply_message(user, found, site_url))
-    if messages:
-        get_connection().send_messages(messages)
+            claimed.append((subscription, _reply_message(user, found, site_url)))
+    if claimed:
+        _send_reply_emails(claimed, now)
 
 
 def _claim_reply_email(subscription, now):
@@ -277,6 +277,41 @@ def _claim_reply_email(subscription, now):
         last_sent_at__lte=now - settings.COMMENTS["REPLY_EMAIL_INTERVAL"]
     )
     return ReplySubscription.objects.filter(due, pk=subscription.pk).update(last_sent_at=now) == 1
+
+
+def _send_reply_emails(claimed, now):
+    """Sends each claimed e-mail on its own, so one that fails (the mail server away) gives
+    its claim back and the reader's next approved reply mails them, instead of the interval
+    passing in silence. The first error is raised once every e-mail was tried, for the
+    on-commit hook to log."""
+    error = None
+    connection = get_connection()
+    try:
+        connection.open()
+        opened = True
+    except Exception as exc:  # whatever the backend raises: nothing can go
+        error, opened = exc, False
+    for subscription, message in claimed:
+        sent = 0
+        if opened:
+            try:
+                sent = connection.send_messages([message])
+            except Exception as exc:
+                error = error or exc
+        if not sent:
+            _give_back_reply_email(subscription, now)
+    if opened:
+        connection.close()
+    if error is not None:
+        raise error
+
+
+def _give_back_reply_email(subscription, now):
+    """Undoes `_claim_reply_email`: one UPDATE that restores the time of the last e-mail sent
+    only while the claim is still this one, so it never undoes another approval's claim."""
+    ReplySubscription.objects.filter(pk=subscription.pk, last_sent_at=now).update(
+        last_sent_at=subscription.last_sent_at
+    )
 
 
 def _reply_message(user, found, site_url):

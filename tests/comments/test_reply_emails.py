@@ -1,11 +1,13 @@
 """Reply e-mails and their unsubscribe links (comments/replies.py), as readers meet them."""
 
+import smtplib
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail, signing
+from django.core.mail.backends.locmem import EmailBackend
 from django.test import Client
 from django.utils import timezone
 
@@ -471,3 +473,66 @@ def test_with_redis_down_signed_in_readers_comment_subscribe_and_are_mailed(
     assert response.status_code == 302
     assert ReplySubscription.objects.filter(user=grace, article=article).exists()
     assert len(sent) == 1
+
+
+@pytest.fixture
+def smtp_down(monkeypatch):
+    """Every e-mail the site sends fails, as with the mail server away, until `up()`: while
+    sending, or already when connecting if `at` says so. `during`, when set, runs while a send
+    is under way."""
+
+    class Outage:
+        at = "sending"
+        during = None
+
+        def up(self):
+            monkeypatch.undo()
+
+    outage = Outage()
+
+    def send_messages(backend, messages):
+        if outage.during:
+            outage.during()
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    def open(backend):
+        if outage.at == "connecting":
+            raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr(EmailBackend, "open", open)
+    monkeypatch.setattr(EmailBackend, "send_messages", send_messages)
+    return outage
+
+
+@pytest.mark.parametrize("at", ["connecting", "sending"])
+def test_a_reply_mail_that_fails_to_go_leaves_the_days_mail_for_the_next_reply(
+    subscribed, mailed, smtp_down, at
+):
+    smtp_down.at = at
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        lost = reply_to(subscribed, body="Said while the mail server was away.")
+        assert mailed(lambda: approve(lost), to="grace@example.com") == []
+    smtp_down.up()
+
+    with time_machine.travel(start + timedelta(minutes=10), tick=False):
+        later = reply_to(subscribed, body="Said once it was back.")
+        sent = mailed(lambda: approve(later), to="grace@example.com")
+
+    assert len(sent) == 1
+    assert "Said once it was back." in sent[0].body
+    assert ReplySubscription.objects.get().last_sent_at == start + timedelta(minutes=10)
+
+
+def test_a_failed_send_does_not_undo_a_mail_another_approval_sent_meanwhile(
+    subscribed, mailed, smtp_down
+):
+    start = timezone.now()
+    elsewhere = start + timedelta(seconds=1)
+    # Another worker's approval takes the subscription's mail while this send is failing.
+    smtp_down.during = lambda: ReplySubscription.objects.update(last_sent_at=elsewhere)
+
+    with time_machine.travel(start, tick=False):
+        mailed(lambda: approve(reply_to(subscribed)))
+
+    assert ReplySubscription.objects.get().last_sent_at == elsewhere

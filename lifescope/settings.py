@@ -78,6 +78,8 @@ MIDDLEWARE = [
     # Signs out a reader whose account was deleted or deactivated, and ends half-finished
     # sign-ins (a second factor never given) when the reader wanders off.
     "allauth.account.middleware.AccountMiddleware",
+    # Staff without the second factor LIFESCOPE_STAFF_MFA asks for may only set one up.
+    "lifescope.signin.StaffSecondFactorMiddleware",
     # Innermost, as django-axes asks: it turns a refused sign-in into the lock-out page on the
     # way out, and every middleware above still dresses that page (CSP, frame and security
     # headers, cookies).

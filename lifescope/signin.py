@@ -5,7 +5,8 @@ What is ours here is the glue:
 
 - the admin's own login page only sends to allauth's (`admin_login`), and the admin lets a staff
   account in only once it has a second factor, when LIFESCOPE_STAFF_MFA asks for one
-  (`may_use_admin`); its "Log out" is allauth's;
+  (`may_use_admin`), as does every other page (`StaffSecondFactorMiddleware`); its "Log out"
+  is allauth's;
 - django-axes counts failed passwords against the account an address names (`account_key`), and
   refuses a paused account or client before allauth's form runs (`urlpatterns`), with a page
   that says when to try again (`paused_response`); allauth's own count of wrong passwords is
@@ -89,14 +90,44 @@ def admin_login(request, extra_context=None):
         query = urlencode({REDIRECT_FIELD_NAME: next_url})
         return HttpResponseRedirect(f"{reverse('account_login')}?{query}")
     if user.is_active and must_set_up_second_factor(user):
-        messages.info(
-            request,
-            "The newsroom's admin asks for a second factor: set up an authenticator app to go on.",
-        )
-        return HttpResponseRedirect(reverse("mfa_activate_totp"))
+        return to_second_factor_setup(request)
     if may_use_admin(request):
         return HttpResponseRedirect(next_url)
     raise PermissionDenied("This account may not use the newsroom's admin.")
+
+
+def to_second_factor_setup(request):
+    messages.info(
+        request,
+        "The newsroom asks staff for a second factor: set up an authenticator app to go on.",
+    )
+    return HttpResponseRedirect(reverse("mfa_activate_totp"))
+
+
+# Where staff without their second factor may still go: allauth's pages (set one up, sign out)
+# and the reader's own account pages, and the admin, whose door sends them on (`admin_login`).
+SETUP_PATHS = ("/accounts/", "/admin/")
+
+
+class StaffSecondFactorMiddleware:
+    """Until a staff account has its second factor (when LIFESCOPE_STAFF_MFA asks for one), it
+    is signed in only to set one up: every other page sends it there, so a password alone
+    reads no draft and publishes no comment. Readers, and staff with a factor, pass for the
+    cost of reading `is_staff` (a cached page never gets here)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            settings.LIFESCOPE_STAFF_MFA
+            and user.is_staff
+            and not request.path_info.startswith(SETUP_PATHS)
+            and must_set_up_second_factor(user)
+        ):
+            return to_second_factor_setup(request)
+        return self.get_response(request)
 
 
 # allauth's sign-out (POST only: ACCOUNT_LOGOUT_ON_GET is off), for the admin's "Log out" button.

@@ -19,7 +19,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pytest_django.asserts import assertContains
 
-from tests.factories import EditorFactory, UserFactory
+from comments.models import Comment
+from tests.comments.conftest import comment_data
+from tests.factories import (
+    ArticleFactory,
+    DraftArticleFactory,
+    EditorFactory,
+    ModeratorFactory,
+    UserFactory,
+)
 from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -235,3 +243,37 @@ def test_an_admin_page_looks_the_second_factor_up_once(client, editor, settings)
         return len(captured)
 
     assert queries(staff_mfa=True) == queries(staff_mfa=False) + 1
+
+
+def test_staff_without_a_second_factor_have_no_staff_powers_outside_the_admin(
+    client, editor, staff_mfa
+):
+    """A stolen staff password alone reads no embargoed draft and publishes no comment."""
+    draft = DraftArticleFactory(title="Embargoed until Monday")
+    story = ArticleFactory()
+    moderator = ModeratorFactory(email="moderator@example.com", password=PASSWORD)
+    sign_in(client, "editor@example.com", PASSWORD)
+
+    preview = client.get(draft.get_absolute_url())
+
+    assert preview.status_code == 302
+    assert "Embargoed" not in preview.content.decode()
+    assert landing(client, draft.get_absolute_url()).startswith(CONFIRM_PASSWORD.split("?")[0])
+
+    client.post("/accounts/logout/")
+    sign_in(client, moderator.email, PASSWORD)
+    posted = client.post(
+        f"/articles/{story.slug}/comments/", comment_data(story, body="Published by a password.")
+    )
+
+    assert posted.status_code in (302, 303)
+    assert not Comment.objects.filter(status=Comment.Status.APPROVED).exists()
+
+
+def test_staff_without_a_second_factor_may_still_set_one_up_and_sign_out(client, editor, staff_mfa):
+    sign_in(client, "editor@example.com", PASSWORD)
+
+    assert client.post(CONFIRM_PASSWORD, {"password": PASSWORD})["Location"] == TOTP_SETUP
+    assert client.get(TOTP_SETUP).status_code == 200
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/").status_code == 200

@@ -22,6 +22,30 @@ ARTICLE_VIEW_HEADER = "X-Lifescope-Article"
 ARTICLE_VIEW_SIGNER = Signer(salt="lifescope.article-view")
 
 
+def expires_with_next_story(request, name, **filters):
+    """Tells the page cache that the page `request` renders, which lists the published stories
+    matching `filters`, stops being true when the next of them is scheduled to come out; returns
+    that time (epoch seconds, 0.0 for none). The time is kept as a fragment retired by `name`,
+    the name a change of those stories retires (lifescope/page_cache.py)."""
+
+    def next_story():
+        upcoming = Article.objects.filter(
+            status=Article.Status.PUBLISHED, published_at__gt=timezone.now(), **filters
+        )
+        when = upcoming.order_by("published_at").values_list("published_at", flat=True)
+        return when[0].timestamp() if when else 0.0
+
+    when = page_cache.fragment(
+        f"articles:next-story:{name}",
+        [name],
+        next_story,
+        still=lambda when: not when or when > time.time(),
+    )
+    if when:
+        page_cache.expires_at(request, when)
+    return when
+
+
 class PublishedArticlesMixin:
     """Shared by every public listing: the visibility gate, card loading, page size, and what
     the page cache needs to know of the listing (lifescope/page_cache.py)."""
@@ -43,22 +67,7 @@ class PublishedArticlesMixin:
         listing's count are kept as fragments under the same name."""
         self.page_name = page_name
         page_cache.depends_on(self.request, page_name)
-
-        def next_story():
-            upcoming = Article.objects.filter(
-                status=Article.Status.PUBLISHED, published_at__gt=timezone.now(), **filters
-            )
-            when = upcoming.order_by("published_at").values_list("published_at", flat=True)
-            return when[0].timestamp() if when else 0.0
-
-        self.next_story = page_cache.fragment(
-            f"articles:next-story:{page_name}",
-            [page_name],
-            next_story,
-            still=lambda when: not when or when > time.time(),
-        )
-        if self.next_story:
-            page_cache.expires_at(self.request, self.next_story)
+        self.next_story = expires_with_next_story(self.request, page_name, **filters)
 
     page_name = next_story = None
 

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from comments import services
 from comments.models import BlockedReader, Comment
 from tests.factories import (
     ApprovedCommentFactory,
@@ -92,6 +93,46 @@ def test_every_row_of_the_queue_links_to_its_readers_history(client, moderator, 
     )
     assert links["Bob · history"].endswith("?email__iexact=bob%2Bnews%40example.com")
     assert [c.pk for c in listed(client.get(links["Bob · history"]))] == [anonymous.pk]
+
+
+@pytest.fixture
+def deleted_readers_comments():
+    """Two readers who deleted their accounts and kept their comments: "Deleted reader",
+    with neither account nor address."""
+    kept = []
+    for name in ("ada", "bob"):
+        reader = UserFactory(username=name, email=f"{name}@example.com")
+        kept.append(CommentFactory(user=reader, email=reader.email, body=f"{name} wrote this"))
+        services.forget_reader(reader, keep_comments=True)
+    return [Comment.objects.get(pk=comment.pk) for comment in kept]
+
+
+def test_a_deleted_readers_comment_offers_no_history(client, moderator, deleted_readers_comments):
+    client.force_login(moderator)
+    comment = deleted_readers_comments[0]
+
+    reader = page(client.get(change_url(comment))).find("div", class_="field-reader")
+    row = page(client.get(CHANGELIST)).find("a", href=change_url(comment)).find_parent("tr")
+    author = row.find("td", class_="field-author")
+
+    assert (comment.name, comment.email, comment.user) == ("Deleted reader", "", None)
+    assert reader.find("a") is None
+    assert "Every comment from" not in reader.text
+    assert "No account and no address" in reader.text
+    assert author.text == "Deleted reader"
+    assert author.find("a") is None
+
+
+def test_an_empty_address_is_nobodys_history(client, moderator, deleted_readers_comments):
+    client.force_login(moderator)
+
+    response = client.get(CHANGELIST + "?email__iexact=")
+
+    assert response.status_code == 400
+    shown = page(response)
+    assert "Every comment from" not in shown.text
+    assert "wrote this" not in shown.text
+    assert "names no reader" in shown.find("div", id="content").text
 
 
 def test_the_history_takes_the_same_queries_for_1_and_50_comments(

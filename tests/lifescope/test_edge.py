@@ -119,6 +119,39 @@ def test_a_listing_is_kept_no_longer_than_until_its_next_story_comes_out(story):
     assert 0 < s_maxage <= 20
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/feeds/latest/",
+        "/feeds/atom/",
+        "/sections/science/feed/",
+        "/tags/space/feed/",
+        "/sitemap.xml",
+        "/sitemap-articles.xml",
+        "/sitemap-news.xml",
+    ],
+)
+def test_a_feed_or_sitemap_is_kept_no_longer_than_until_its_next_story_comes_out(story, url):
+    coming_out = time.time() + 20
+    ArticleFactory(
+        slug="scheduled-eclipse",
+        section=story.section,
+        tags=["space"],
+        published_at=datetime.datetime.fromtimestamp(coming_out, datetime.UTC),
+    )
+    first = visit(url)
+
+    s_maxage = int(directives(first)["s-maxage"])
+    with time_machine.travel(coming_out + 1, tick=False):
+        then = visit(url)
+
+    assert 0 < s_maxage <= 20
+    assert b"scheduled-eclipse" not in first.content
+    assert then["X-Page-Cache"] == "miss"
+    if url != "/sitemap.xml":  # the index lists sitemaps, not stories
+        assert b"scheduled-eclipse" in then.content
+
+
 def test_a_client_holding_the_page_gets_304_with_no_body(story):
     url = story.get_absolute_url()
     etag = visit(url)["ETag"]

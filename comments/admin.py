@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -97,6 +98,15 @@ class CommentAdmin(BoundedDateHierarchy, admin.ModelAdmin):
         return actions
 
     def changelist_view(self, request, extra_context=None):
+        if "email__iexact" in request.GET and not request.GET["email__iexact"].strip():
+            # Comments kept from deleted accounts have no address: an empty one is no reader,
+            # and its "history" would list every deleted reader's comments as one person's.
+            return TemplateResponse(
+                request,
+                "comments/admin/no_history.html",
+                {**self.admin_site.each_context(request), "title": "No such reader"},
+                status=400,
+            )
         extra_context = {
             "pending_count": Comment.objects.pending().count(),
             "history_of": history_of(request),
@@ -168,7 +178,10 @@ class CommentAdmin(BoundedDateHierarchy, admin.ModelAdmin):
 
     @admin.display(description="Author", ordering="name")
     def author(self, comment):
-        history = format_html('<a href="{}">history</a>', history_url(comment))
+        url = history_url(comment)
+        if url is None:
+            return comment.name
+        history = format_html('<a href="{}">history</a>', url)
         if comment.user:
             account = f"{comment.user}, blocked" if comment.author_blocked else comment.user
             return format_html(
@@ -179,6 +192,8 @@ class CommentAdmin(BoundedDateHierarchy, admin.ModelAdmin):
     @admin.display(description="Reader")
     def reader(self, comment):
         """Where to read everything the reader wrote, and whether their account is blocked."""
+        if history_url(comment) is None:
+            return "No account and no address: nothing leads to this reader's other comments."
         if comment.user is None:
             return format_html(
                 '<a href="{}">Every comment from {}</a>', history_url(comment), comment.email
@@ -231,11 +246,13 @@ class CommentAdmin(BoundedDateHierarchy, admin.ModelAdmin):
 
 def history_url(comment):
     """The queue filtered to every comment, in any status, by the comment's account, or by
-    its e-mail address when it has none."""
+    its e-mail address when it has none; None when it has neither (a deleted reader's)."""
     if comment.user_id:
         query = {"user__id__exact": comment.user_id}
-    else:
+    elif comment.email:
         query = {"email__iexact": comment.email}
+    else:
+        return None
     return reverse("admin:comments_comment_changelist") + "?" + urlencode(query)
 
 

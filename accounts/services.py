@@ -6,10 +6,21 @@ from django.db import transaction
 from comments import services as comments
 from comments.models import Comment, ReplySubscription
 
+# What became of a comment, in the words its author reads on every page of theirs (My
+# comments, the download). Held as spam reads as awaiting moderation, as it does under the
+# article (comments/pending.py): telling a spammer the filter caught them teaches them.
+STATUS_FOR_AUTHOR = {
+    Comment.Status.PENDING: "Awaiting moderation",
+    Comment.Status.SPAM: "Awaiting moderation",
+    Comment.Status.APPROVED: "Published",
+    Comment.Status.REJECTED: "Not published",
+}
+
 
 def export(user, absolute):
     """Everything the site holds about the reader, as JSON-ready data; `absolute(path)` makes
-    the links. Their comments in any status, with what the moderators decided."""
+    the links. Their comments in any status, with what became of each as My comments says
+    it (`STATUS_FOR_AUTHOR`)."""
     return {
         "profile": {
             "display_name": user.get_full_name(),
@@ -25,7 +36,7 @@ def export(user, absolute):
                 "article": comment.article.title,
                 "url": absolute(comment.get_absolute_url()),
                 "written": comment.created.isoformat(),
-                "status": comment.get_status_display(),
+                "status": STATUS_FOR_AUTHOR[comment.status],
                 "in_reply_to": comment.parent_id,
                 "id": comment.pk,
                 "name": comment.name,

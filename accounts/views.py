@@ -50,17 +50,11 @@ class AccountView(ReaderView):
 
 
 class MyCommentsView(ReaderView, ListView):
-    """Every comment of the reader's, newest first, with what became of it. Held as spam looks
-    like awaiting moderation, as it does under the article (comments/pending.py)."""
+    """Every comment of the reader's, newest first, with what became of it in the words of
+    `services.STATUS_FOR_AUTHOR` (held as spam looks like awaiting moderation)."""
 
     template_name = "accounts/comments.html"
     paginate_by = 20
-    STATUS = {
-        Comment.Status.PENDING: "Awaiting moderation",
-        Comment.Status.SPAM: "Awaiting moderation",
-        Comment.Status.APPROVED: "Published",
-        Comment.Status.REJECTED: "Not published",
-    }
 
     def get_queryset(self):
         return (
@@ -71,7 +65,7 @@ class MyCommentsView(ReaderView, ListView):
         )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(status=self.STATUS, **kwargs)
+        return super().get_context_data(status=services.STATUS_FOR_AUTHOR, **kwargs)
 
 
 class DownloadView(ReaderView):

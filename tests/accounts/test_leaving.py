@@ -13,6 +13,7 @@ from django.utils import timezone
 from comments.models import Comment, ReplySubscription
 from tests.accounts.conftest import PASSWORD, make_reader, reauthenticate, sign_in
 from tests.factories import ApprovedCommentFactory, ArticleFactory, CommentFactory, EditorFactory
+from tests.reading import page
 
 pytestmark = pytest.mark.django_db
 
@@ -34,12 +35,39 @@ def test_download_gives_the_profile_addresses_comments_and_subscriptions(reader_
         {"email": "grace@example.com", "verified": True, "primary": True}
     ]
     assert {(c["text"], c["status"]) for c in data["comments"]} == {
-        ("Published words", "Approved"),
+        ("Published words", "Published"),
         ("Waiting words", "Awaiting moderation"),
     }
     assert data["comments"][0]["url"].startswith("http://testserver/articles/")
     assert [s["article"] for s in data["reply_subscriptions"]] == ["The harbour reopens"]
     assert reader.username not in response.content.decode()
+
+
+def test_download_says_of_each_comment_what_my_comments_says(reader_client, reader):
+    # Held as spam reads "Awaiting moderation" to its author everywhere: telling a spammer
+    # that the filter caught them teaches them to get past it.
+    article = ArticleFactory()
+    for body, status in [
+        ("Cheap watches here", "spam"),
+        ("Waiting words", "pending"),
+        ("Published words", "approved"),
+        ("Refused words", "rejected"),
+    ]:
+        CommentFactory(user=reader, article=article, body=body, status=status)
+
+    data = json.loads(reader_client.get("/accounts/download/").content)
+    listing = page(reader_client.get("/accounts/comments/"))
+
+    downloaded = {c["text"]: c["status"] for c in data["comments"]}
+    listed = {
+        item.find("div", class_="comment__body").text.strip(): item.find(
+            "span", class_="my-comment__status"
+        ).text
+        for item in listing.find_all("li", class_="my-comment")
+    }
+    assert downloaded["Cheap watches here"] == "Awaiting moderation"
+    assert downloaded == listed
+    assert "spam" not in json.dumps(data).lower()
 
 
 def test_delete_asks_first_and_a_get_changes_nothing(leaving_client, reader):

@@ -37,8 +37,9 @@ change to their account shows on their next page. A provider returns what is the
 `Own`: the response is then private, and its CSRF cookie is set when the fill made a token.
 Staff (previews, edit links) and flash messages mean a page of one's own, never stored. A
 response that sets a cookie, is marked private or no-store (previews), or varies on anything
-but Cookie is never stored either. Any query parameter but those in PAGE_CACHE["QUERY_PARAMETERS"]
-(utm_source …) is served fresh, so nobody can fill the cache with variants.
+but Cookie is never stored either. Tracking parameters (utm_source, fbclid …) are dropped before
+the page is looked up (`drop_tracking_parameters`); any other query parameter but those in
+PAGE_CACHE["QUERY_PARAMETERS"] is served fresh, so nobody can fill the cache with variants.
 
 Sits under the view counter and above everything else, so a hit costs one cache round trip
 (`cached`: the page, its names' stamps, what its fills read and who the session is, in one
@@ -273,6 +274,8 @@ class PageCacheMiddleware:
         Names what a view that does not name them itself shows (PAGE_CACHE["VIEWS"])."""
         if not config()["ENABLED"] or request.method != "GET":
             return None
+        if request.META.get("QUERY_STRING"):
+            drop_tracking_parameters(request)
         if CookieStorage.cookie_name in request.COOKIES or "HTTP_AUTHORIZATION" in request.META:
             return None
         if set(request.GET) - set(config()["QUERY_PARAMETERS"]):
@@ -295,6 +298,27 @@ class PageCacheMiddleware:
             return False
         vary = {v.strip().lower() for v in response.get("Vary", "").split(",") if v.strip()}
         return vary <= {"cookie"}
+
+
+@functools.lru_cache(maxsize=4)
+def _tracking(pattern):
+    return re.compile(pattern)
+
+
+def drop_tracking_parameters(request):
+    """Takes the parameters that only tell the sharer's analytics where a reader came from
+    (PAGE_CACHE["TRACKING_PARAMETERS"]: utm_source, fbclid …, one new value a click) out of the
+    request, before its page is looked up or rendered: a shared link is the page everyone gets."""
+    tracking = _tracking(config()["TRACKING_PARAMETERS"])
+    if not any(tracking.fullmatch(name) for name in request.GET):
+        return
+    kept = request.GET.copy()
+    for name in list(kept):
+        if tracking.fullmatch(name):
+            del kept[name]
+    kept._mutable = False
+    request.GET = kept
+    request.META["QUERY_STRING"] = kept.urlencode()
 
 
 READER = "reader:"

@@ -228,8 +228,15 @@ PAGE_CACHE = {
     # and a function of the names to call as well (a CDN's API).
     "PURGE_URLS": env_list("LIFESCOPE_PURGE_URLS", []),
     "PURGE_HOOK": env_str("LIFESCOPE_PURGE_HOOK", "") or None,
-    # Any other query parameter (utm_source …) is served fresh, so variants cannot fill the cache.
+    # Any other query parameter is served fresh, so variants cannot fill the cache, but for
+    # those that only tell the sharer's analytics where a reader came from (a new fbclid each
+    # click): dropped before the page is looked up. deploy/varnish/default.vcl drops the same
+    # names (tests/lifescope/test_varnish_purges.py holds the two equal).
     "QUERY_PARAMETERS": {"page", "window"},
+    "TRACKING_PARAMETERS": (
+        "utm_[a-z_]+|fbclid|gclid|gbraid|wbraid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|twclid"
+        "|ttclid|_ga|_gl"
+    ),
     # What the placeholders of a page are filled with as it is served: provider(request, arg).
     "FILLS": {
         "popular": "analytics.rankings.popular_box",

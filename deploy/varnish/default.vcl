@@ -52,6 +52,13 @@ sub vcl_recv {
     if (req.url ~ "^/(admin|v)/") {
         return (pass);
     }
+    # Parameters that only tell the sharer's analytics where a reader came from (a new fbclid
+    # each click): dropped, as the site drops them (PAGE_CACHE["TRACKING_PARAMETERS"]), so a
+    # link shared with them is the page everyone gets.
+    if (req.url ~ "[?&](utm_[a-z_]+|fbclid|gclid|gbraid|wbraid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|twclid|ttclid|_ga|_gl)(=|&|$)") {
+        set req.url = regsuball(req.url, "(?<=[?&])(utm_[a-z_]+|fbclid|gclid|gbraid|wbraid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|twclid|ttclid|_ga|_gl)(=[^&]*)?(&|$)", "");
+        set req.url = regsub(req.url, "[?&]$", "");
+    }
     # Pages of one's own: signed-in readers and staff (sessionid), a reader with comments
     # awaiting moderation (lifescope_comments), a flash message (messages). The site fills in
     # their parts and marks the answer private.

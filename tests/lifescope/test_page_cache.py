@@ -117,8 +117,28 @@ def test_signed_in_readers_pending_messages_and_odd_parameters_bypass_the_cache(
     flash = Client()
     flash.cookies["messages"] = "anything"
     assert "X-Page-Cache" not in flash.get(url)
-    assert "X-Page-Cache" not in visit(url + "?utm_source=feed")
+    assert "X-Page-Cache" not in visit(url + "?format=amp")
     assert "X-Page-Cache" not in visit("/healthz")
+
+
+def test_a_link_shared_with_tracking_parameters_is_the_page_everyone_gets(story):
+    """A story going viral from a newsletter or Facebook: every click a new fbclid."""
+    url = story.get_absolute_url()
+    warm([url])
+    clean = visit(url)
+
+    for shared in (
+        url + "?utm_source=newsletter&utm_medium=email",
+        url + "?fbclid=IwAR3x-one-click",
+        url + "?fbclid=IwAR3x-another-click&gclid=abc",
+    ):
+        response = visit(shared)
+        assert response["X-Page-Cache"] == "hit", shared
+        assert response.content == clean.content
+        assert "public" in response["Cache-Control"]
+    # A listing's own parameter is kept: there is no page 99.
+    assert visit(f"/sections/{story.section.slug}/?utm_campaign=x").status_code == 200
+    assert visit(f"/sections/{story.section.slug}/?page=99&utm_campaign=x").status_code == 404
 
 
 def test_a_preview_is_never_stored_even_for_a_request_without_cookies():

@@ -24,6 +24,7 @@ PAGES = {
     "/articles/comet/": "site article:1",
     "/articles/tide/": "site article:2",
     "/": "site front",
+    "/sections/news/?page=2": "site section:news",
 }
 
 
@@ -130,3 +131,19 @@ def test_a_purge_by_a_method_no_cache_knows_is_not_sent(varnish):
 
     assert failed == [f"GET {varnish.url}"]
     assert {path: get(varnish, path) for path in PAGES} == before
+
+
+def test_links_shared_with_tracking_parameters_are_one_page_with_its_own_parameters_kept(
+    varnish, settings
+):
+    tracking = settings.PAGE_CACHE["TRACKING_PARAMETERS"]
+    assert (settings.BASE_DIR / "deploy/varnish/default.vcl").read_text().count(
+        f"({tracking})"
+    ) == 2
+    first = get(varnish, "/sections/news/?utm_source=newsletter&page=2&fbclid=IwAR-one")
+    again = get(varnish, "/sections/news/?page=2&fbclid=IwAR-two&utm_medium=email")
+    bare = get(varnish, "/sections/news/?page=2")
+
+    assert first[1] == again[1] == bare[1]
+    assert (again[0], bare[0]) == ("HIT", "HIT")
+    assert set(Origin.fetches) <= set(PAGES)

@@ -13,6 +13,7 @@ from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from taggit.models import Tag
 
 from articles.models import Article, Section
+from articles.views import expires_with_next_story
 
 IMAGE_SIZE_CACHE_SECONDS = 7 * 24 * 60 * 60
 SITE_RELATIVE_LINK = re.compile(r'(\s(?:href|src)=")/(?!/)')
@@ -51,6 +52,8 @@ class LatestArticlesFeed(Feed):
     description = "The latest stories from Lifescope News."
 
     def get_object(self, request, **kwargs):
+        # Like the listings: kept until the next story it would list comes out, no longer.
+        expires_with_next_story(request, "front")
         return Scope(request)
 
     def link(self, scope):
@@ -115,7 +118,9 @@ class LatestArticlesAtomFeed(LatestArticlesFeed):
 
 class SectionFeed(LatestArticlesFeed):
     def get_object(self, request, slug):
-        return Scope(request, get_object_or_404(Section, slug=slug))
+        section = get_object_or_404(Section, slug=slug)
+        expires_with_next_story(request, f"section:{section.pk}", section=section)
+        return Scope(request, section)
 
     def title(self, scope):
         return f"{scope.subject.name} — Lifescope News"
@@ -136,7 +141,9 @@ class SectionFeed(LatestArticlesFeed):
 
 class TagFeed(LatestArticlesFeed):
     def get_object(self, request, slug):
-        return Scope(request, get_object_or_404(Tag, slug=slug))
+        tag = get_object_or_404(Tag, slug=slug)
+        expires_with_next_story(request, f"tag:{tag.pk}", tags=tag)
+        return Scope(request, tag)
 
     def title(self, scope):
         return f"Stories tagged “{scope.subject.name}” — Lifescope News"

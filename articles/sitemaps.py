@@ -1,19 +1,22 @@
 """Sitemaps for search engines: articles, sections, tags, authors and a Google News sitemap.
 
 Every sitemap lists only what a reader can open, and its `lastmod` is the latest update of a
-published article there, computed in the listing query itself.
+published article there, computed in the listing query itself. Like the listings, each is kept
+until the next story comes out, no longer (`index`, `sitemap`).
 """
 
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Exists, Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from taggit.models import Tag
 
 from articles.models import Article, Author, Section
+from articles.views import expires_with_next_story
 
 
 def _latest_update(**filters):
@@ -114,3 +117,15 @@ SITEMAPS = {
     "tags": TagSitemap,
     "authors": AuthorSitemap,
 }
+
+
+def index(request, **kwargs):
+    """Django's sitemap index, kept by the page cache until the next story comes out."""
+    expires_with_next_story(request, "front")
+    return sitemap_views.index(request, **kwargs)
+
+
+def sitemap(request, **kwargs):
+    """Django's sitemap, kept by the page cache until the next story comes out."""
+    expires_with_next_story(request, "front")
+    return sitemap_views.sitemap(request, **kwargs)

@@ -2,14 +2,13 @@ import errno
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.sitemaps import views as sitemap_views
 from django.http import Http404
 from django.urls import include, path, re_path
 from django.views.static import serve
 
 from accounts import urls as accounts_urls
+from articles import sitemaps
 from articles.discovery_views import RobotsView
-from articles.sitemaps import SITEMAPS
 from lifescope import signin
 from lifescope.health import healthz
 
@@ -35,20 +34,24 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(
         "sitemap.xml",
-        sitemap_views.index,
-        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        sitemaps.index,
+        {"sitemaps": sitemaps.SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
     path(
         "sitemap-news.xml",
-        sitemap_views.sitemap,
-        {"sitemaps": SITEMAPS, "section": "news", "template_name": "articles/sitemap_news.xml"},
+        sitemaps.sitemap,
+        {
+            "sitemaps": sitemaps.SITEMAPS,
+            "section": "news",
+            "template_name": "articles/sitemap_news.xml",
+        },
         name="sitemap_news",
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
-        {"sitemaps": SITEMAPS},
+        sitemaps.sitemap,
+        {"sitemaps": sitemaps.SITEMAPS},
         name="sitemap_section",
     ),
     path("robots.txt", RobotsView.as_view(), name="robots"),

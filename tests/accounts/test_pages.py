@@ -183,6 +183,15 @@ def test_my_comments_lists_theirs_alone_with_what_became_of_each(reader_client, 
         "Waiting words": "Awaiting moderation",
     }
     assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
+    # Nor does the page's source tell a spammer: their item is marked as a waiting one is.
+    marks = {
+        item.find("div", class_="comment__body").text.strip(): item.find(
+            "span", class_="my-comment__status"
+        ).classes
+        for item in items
+    }
+    assert marks["Spammy words"] == marks["Waiting words"]
+    assert "spam" not in response.content.decode().replace("Spammy", "")
 
 
 def test_my_comments_costs_the_same_queries_for_1_and_50(reader_client, reader, count_queries):

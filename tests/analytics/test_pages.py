@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from analytics import rankings
+from articles import services
 from tests.factories import (
     ArticleDailyViewsFactory,
     ArticleFactory,
@@ -174,3 +175,22 @@ class TestReadershipChart:
         response = self.change_page(client, user, ArticleFactory())
         assert response.status_code == status
         assert ("readership__chart" in response.content.decode()) is sees_chart
+
+
+@pytest.mark.usefixtures("page_cache_on")
+@pytest.mark.parametrize("window", ["7d", "all"])
+def test_a_story_taken_down_leaves_the_popular_page_at_once(
+    client, window, django_capture_on_commit_callbacks
+):
+    story = read_today("Story taken down", 500)
+    read_today("Story kept", 20)
+    before = client.get(POPULAR, {"window": window})
+    assert "Story taken down" in before.content.decode()
+    assert client.get(POPULAR, {"window": window})["X-Page-Cache"] == "hit"
+    assert f"article:{story.pk}" in before["Surrogate-Key"].split()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.unpublish(type(story).objects.filter(pk=story.pk))
+
+    after = client.get(POPULAR, {"window": window}).content.decode()
+    assert "Story taken down" not in after and "Story kept" in after

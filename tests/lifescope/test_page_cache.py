@@ -522,3 +522,25 @@ def test_a_signed_in_readers_hit_costs_a_few_queries_whatever_the_page_holds(
 
     with django_assert_max_num_queries(3):  # their session, their account, their comments
         assert reader.get(url)["X-Page-Cache"] == "hit"
+
+
+def test_a_page_retired_while_it_renders_is_neither_kept_nor_given_to_http_caches(
+    story, monkeypatch
+):
+    """A story published as the front page renders: the page rendered before it must not be
+    kept after the purge that went out meanwhile, here or in Varnish."""
+    from articles.views import FrontPageView
+
+    render = FrontPageView.get_context_data
+
+    def published_meanwhile(self, **kwargs):
+        context = render(self, **kwargs)
+        page_cache._stamp(frozenset({"front"}))
+        return context
+
+    monkeypatch.setattr(FrontPageView, "get_context_data", published_meanwhile)
+    raced = visit("/")
+    monkeypatch.setattr(FrontPageView, "get_context_data", render)
+
+    assert "public" not in raced["Cache-Control"] and "Surrogate-Key" not in raced
+    assert visit("/")["X-Page-Cache"] == "miss"

@@ -9,9 +9,10 @@
    answers beacons itself, before any other middleware, and counts them the same way (a
    beacon of an article not published is answered 204, uncounted).
 3. `count_read()` decides whether a person is reading: a GET, not a browser's prefetch or
-   prerender, with a user agent, not signed-in staff. Known crawlers are bot hits,
-   kept apart. `analytics/visitors.py` says who the reader is: a keyed hash of address and user
-   agent that rotates daily, never the address itself.
+   prerender, with a user agent, not signed-in staff. Known crawlers are bot hits, kept
+   apart (a page hit and a beacon hit told apart, so the flush can make the two one).
+   `analytics/visitors.py` says who the reader is: a keyed hash of address and user agent
+   that rotates daily, never the address itself.
 4. `record()` appends one line (time, article, kind, visitor) to this process's view log
    (`analytics/viewlog.py`): one write(), no database, and it outlives a killed worker.
 5. About once a second per host, after a response, `analytics/flush.py` moves the logs' new
@@ -31,7 +32,7 @@ from analytics import flush, viewlog, visitors
 logger = logging.getLogger(__name__)
 
 
-def count_read(request, article_id):
+def count_read(request, article_id, beacon=False):
     """Counts a request for article `article_id`'s page (or its beacon) if someone is reading
     it; True if it was sent on (the flush decides whether it repeats an earlier read)."""
     if request.method != "GET":
@@ -42,7 +43,8 @@ def count_read(request, article_id):
     if user is not None and user.is_staff:
         return False
     if visitors.is_bot(request):
-        record(article_id, viewlog.BOT)
+        kind = viewlog.BOT_BEACON if beacon else viewlog.BOT
+        record(article_id, kind, visitors.visitor_key(request))
     else:
         record(article_id, viewlog.VIEW, visitors.visitor_key(request))
     return True

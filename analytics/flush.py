@@ -10,7 +10,10 @@ twice. Files whose writers are gone are deleted once read to their end, then the
 
 **One view per visitor per window.** A reader's read counts unless a counted read of the same
 visitor and article lies within ANALYTICS["DEDUPE_SECONDS"] of it: the last one the database
-knows (`ViewSighting`, one row per visitor and article) or one earlier in the same flush. The
+knows (`ViewSighting`, one row per visitor and article) or one earlier in the same flush. A
+bot's hits are deduped the same way, against its hits of the other kind only: a page the site
+served it and that page's beacon are one hit, whichever is flushed first, while each page it
+fetches again is a hit of its own, as it always was (`_sighting_keys`). The
 rows are read and written under one lock per database (PostgreSQL: an advisory lock for the
 transaction; SQLite: its single writer), so flushes of several hosts never both count a
 visitor. Sightings are kept for a day, long after any window, for logs flushed late.
@@ -113,13 +116,13 @@ def flush(wait=False, min_interval=0.0):
 
 def ingest(lines):
     """Counts `lines` (viewlog.Line) in the database, in one transaction: readers' views once
-    per visitor and window, bot hits as they are. Returns (views, bot hits) counted."""
+    per visitor and window, bot hits once per page and beacon. Returns (views, bot hits)."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FLUSH_LOCK_KEY])
-        reads = [line for line in lines if line.kind == viewlog.VIEW and line.visitor]
-        others = [line for line in lines if line.kind == viewlog.BOT or not line.visitor]
+        reads = [line for line in lines if line.visitor]
+        others = [line for line in lines if not line.visitor]  # written before lines had them
         counted = _first_reads(reads) + others
         _prune_sightings(SIGHTINGS_PRUNED_PER_FLUSH + 2 * len(reads))
         return _add_counts(counted)
@@ -128,7 +131,8 @@ def ingest(lines):
 def _first_reads(reads):
     """The reads that count (see the module docstring); stores their visitors' sightings."""
     window = settings.ANALYTICS["DEDUPE_SECONDS"]
-    keys = {(read.visitor, read.article_id) for read in reads}
+    sighting_keys = {read: _sighting_keys(read) for read in reads}
+    keys = {(key, read.article_id) for read in reads for key in sighting_keys[read]}
     counted_at = {key: [] for key in keys}
     visitors = sorted({visitor for visitor, _ in keys})
     for start in range(0, len(visitors), CHUNK):
@@ -138,11 +142,12 @@ def _first_reads(reads):
                 counted_at[visitor, article_id].append(at)
     first, latest = [], {}
     for read in sorted(reads, key=lambda read: read.read_at):
-        times = counted_at[read.visitor, read.article_id]
-        if all(abs(read.read_at - at) >= window for at in times):
+        repeats, kept = sighting_keys[read]
+        if all(abs(read.read_at - at) >= window for at in counted_at[repeats, read.article_id]):
+            times = counted_at[kept, read.article_id]
             times.append(read.read_at)
             first.append(read)
-            latest[read.visitor, read.article_id] = max(times)
+            latest[kept, read.article_id] = max(times)
     _upsert(
         ViewSighting,
         "(visitor, article_id, counted_at)",
@@ -151,6 +156,17 @@ def _first_reads(reads):
         sorted((visitor, article_id, at) for (visitor, article_id), at in latest.items()),
     )
     return first
+
+
+def _sighting_keys(read):
+    """(the visitor key of the counted reads that `read` would repeat, the key it is kept under
+    once counted). A reader's reads all repeat each other. A bot's page hit repeats its beacon
+    hits and its beacon hit its page hits, never one of its own kind: so a page the site served
+    and its beacon are one hit, and a crawler's every fetch of a page still a hit."""
+    if read.kind == viewlog.VIEW:
+        return read.visitor, read.visitor
+    page, beacon = f"{read.visitor}:page", f"{read.visitor}:beacon"
+    return (beacon, page) if read.kind == viewlog.BOT else (page, beacon)
 
 
 def _prune_sightings(limit):
@@ -179,7 +195,7 @@ def _add_counts(lines):
         if line.article_id not in existing:
             continue
         key = (line.article_id, datetime.datetime.fromtimestamp(line.read_at, zone).date())
-        if line.kind == viewlog.BOT:
+        if line.kind in viewlog.BOTS:
             bot_hits[key] += 1
         else:
             views[key] += 1

@@ -31,8 +31,9 @@ class ViewCounterMiddleware:
       here, before any other middleware: no session, no template, no query.
 
     When the site serves the page, both arrive; the flush counts a visitor's reads of an
-    article once per window, so they make one view. A beacon of an article no longer published
-    (or deleted) is answered 204 and not counted (`is_published`). Counting never fails a page.
+    article once per window, so they make one view (a bot's, one bot hit). A beacon of an
+    article no longer published (or deleted) is answered 204 and not counted (`is_published`).
+    Counting never fails a page.
     """
 
     def __init__(self, get_response):
@@ -64,7 +65,7 @@ def beacon(request, token):
     except (BadSignature, ValueError):
         return HttpResponseNotFound(b"", content_type="text/plain")
     if is_published(article_id):
-        count(request, article_id)
+        count(request, article_id, beacon=True)
         response = HttpResponse(PIXEL, content_type="image/gif")
     else:
         response = HttpResponse(status=204)
@@ -72,11 +73,11 @@ def beacon(request, token):
     return response
 
 
-def count(request, article_id):
+def count(request, article_id, beacon=False):
     """Counts a read of article `article_id`, if counting is on; never raises."""
     if settings.ANALYTICS["COUNT_VIEWS"]:
         try:
-            counting.count_read(request, article_id)
+            counting.count_read(request, article_id, beacon)
         except Exception:
             logger.exception("Could not count a view of article %s", article_id)
 

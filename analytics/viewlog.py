@@ -6,8 +6,9 @@ no network, no lock but a thread lock, and it survives SIGKILL, because the kern
 was written whatever happens to the process. (A crash of the machine loses the last second or
 so, as SQLite's synchronous=NORMAL would anyway.)
 
-A line is `<read at, epoch seconds> <article id> <v|b> [<visitor key>]`: a reader's view (v)
-carries the visitor key that the flush dedupes on, a bot hit (b) none.
+A line is `<read at, epoch seconds> <article id> <v|b|i> [<visitor key>]`: a reader's view (v),
+a bot's hit of the page (b) or of its view beacon (i), with the visitor key the flush dedupes
+on (bot hits written before 2026-12 have none).
 
 Files are never rewritten. A writer holds an exclusive flock() on its file for as long as it may
 append, and the kernel drops it when the process exits or dies: a file whose lock can be taken
@@ -31,7 +32,8 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
-VIEW, BOT = "v", "b"
+VIEW, BOT, BOT_BEACON = "v", "b", "i"
+BOTS = (BOT, BOT_BEACON)
 SUFFIX = ".views"
 LOCK_NAME = ".flush.lock"
 FOLDER_ID_NAME = ".folder-id"
@@ -210,7 +212,7 @@ def parse(data, start=0):
                 read_at = int(fields[6]) if len(fields) == 7 else int(fields[3]) * 3600
                 fields = [str(read_at), fields[0], fields[2], *fields[4:5]]
             read_at, article_id, kind, *visitor = fields
-            if kind not in (VIEW, BOT) or len(visitor) > 1:
+            if kind not in (VIEW, *BOTS) or len(visitor) > 1:
                 raise ValueError(f"not a view line: {raw[:80]!r}")
             lines.append(Line(end, int(read_at), int(article_id), kind, next(iter(visitor), None)))
         except ValueError:

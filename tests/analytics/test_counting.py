@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import re
 
 import pytest
 import time_machine
@@ -127,6 +128,39 @@ def test_bots_are_bot_hits_not_views(read, article, user_agent):
     read(article, user_agent=user_agent)
     read(article, user_agent=user_agent)
     assert recorded(article) == (0, 2)
+
+
+def beacon_of(page):
+    return re.search(rb'<img class="view-beacon" src="([^"]+)"', page.content).group(1).decode()
+
+
+@pytest.mark.parametrize("flushes", ["one flush", "page flushed first", "beacon flushed first"])
+def test_a_bot_served_the_page_by_the_site_and_its_beacon_is_one_bot_hit(
+    client, read, article, settings, tmp_path, flushes
+):
+    """As a reader's page and beacon make one view (tests/lifescope/test_edge.py). The beacon
+    may reach another host, whose flush may come first."""
+    host_a, host_b = settings.ANALYTICS["LOG_DIR"], tmp_path / "host-b"
+    page = read(article, user_agent=GOOGLEBOT)
+    if flushes == "page flushed first":
+        flush.flush(wait=True)
+    if flushes != "one flush":
+        settings.ANALYTICS = {**settings.ANALYTICS, "LOG_DIR": host_b}
+    client.get(beacon_of(page), REMOTE_ADDR="203.0.113.7", HTTP_USER_AGENT=GOOGLEBOT)
+    flush.flush(wait=True)
+    settings.ANALYTICS = {**settings.ANALYTICS, "LOG_DIR": host_a}
+
+    assert recorded(article) == (0, 1)
+
+
+def test_a_bots_repeated_fetches_still_count_each(client, read, article):
+    for _ in range(2):
+        page = read(article, user_agent=GOOGLEBOT)  # each served by the site, with its beacon
+        client.get(beacon_of(page), REMOTE_ADDR="203.0.113.7", HTTP_USER_AGENT=GOOGLEBOT)
+    for _ in range(2):  # pages an HTTP cache in front served: their beacons alone
+        client.get(beacon_of(page), REMOTE_ADDR="203.0.113.8", HTTP_USER_AGENT=GOOGLEBOT)
+
+    assert recorded(article) == (0, 4)
 
 
 def test_staff_reading_a_published_article_is_not_a_view(client, read, article, editor):

@@ -64,6 +64,9 @@ def finish_shared(request, response, until, names, digest):
         stale_while_revalidate=config()["STALE_WHILE_REVALIDATE"],
         stale_if_error=config()["STALE_IF_ERROR"],
     )
+    if response.get("Content-Type", "").startswith(COMPRESSIBLE):
+        # Whatever this client takes, the answer differs by it (a 304 stands for the 200).
+        patch_vary_headers(response, ["Accept-Encoding"])
     if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
         response.status_code = 304
         response.content = b""
@@ -103,7 +106,6 @@ def compress(request, response, etag):
     response.content = body
     response["Content-Encoding"] = encoding
     response["Content-Length"] = str(len(body))
-    patch_vary_headers(response, ["Accept-Encoding"])
     return response
 
 

@@ -213,6 +213,13 @@ def test_shared_pages_are_compressed_as_the_client_accepts(story, encoding, deco
     assert "Accept-Encoding" in packed["Vary"]
     assert decode(packed.content) == plain.content
     assert int(packed["Content-Length"]) == len(packed.content) < len(plain.content) / 2
+    # The plain answer says it too, or a shared cache would hand it to every client as the one
+    # answer (and a 304, which stands for the 200, as well: RFC 9110 §15.4.5).
+    assert "Accept-Encoding" in plain["Vary"]
+    assert (
+        "Accept-Encoding"
+        in visit(story.get_absolute_url(), HTTP_IF_NONE_MATCH=plain["ETag"])["Vary"]
+    )
 
 
 @pytest.mark.parametrize(

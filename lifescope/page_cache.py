@@ -38,10 +38,10 @@ change to their account shows on their next page. A provider returns what is the
 Staff (previews, edit links) and flash messages mean a page of one's own, never stored. A
 response that sets a cookie, is marked private or no-store (previews), or varies on anything
 but Cookie is never stored either, nor is a page whose names were retired while it rendered
-(its purge has gone out already: it is answered private). Tracking parameters (utm_source,
-fbclid …) are dropped before the page is looked up (`drop_tracking_parameters`); any other query
-parameter but those in PAGE_CACHE["QUERY_PARAMETERS"] is served fresh, so nobody can fill the
-cache with variants.
+(its purge has gone out already: HTTP caches may keep it a second or two, not a minute).
+Tracking parameters (utm_source, fbclid …) are dropped before the page is looked up
+(`drop_tracking_parameters`); any other query parameter but those in
+PAGE_CACHE["QUERY_PARAMETERS"] is served fresh, so nobody can fill the cache with variants.
 
 Sits under the view counter and above everything else, so a hit costs one cache round trip
 (`cached`: the page, its names' stamps, what its fills read and who the session is, in one
@@ -228,16 +228,18 @@ class PageCacheMiddleware:
             headers = [(k, v) for k, v in response.items() if k != HEADER]
             until = self.expiry(request, started)
             fixed = edge.digest(part for part in parts if isinstance(part, bytes))
-            # Retired while it rendered (a story published meanwhile): the purge has gone out,
-            # so neither this cache nor an HTTP cache may keep what may predate it.
-            raced = not current(started, names)
-            if until > time.time() and not raced:
+            fresh = current(started, names)
+            if until > time.time() and fresh:
                 reads = hit_reads(names, parts)
                 stored = (started, names, until, response.status_code, headers, parts, fixed, reads)
                 cache.set(key, stored, int(until - started) + 1)
                 _kept(_known_reads, key, lambda: reads, replace=True)
+            if not fresh:
+                # Retired while it rendered, or just before (within the clocks' skew): it may
+                # predate a purge that has gone out, so HTTP caches keep it no longer than that.
+                until = min(until, time.time() + config()["CLOCK_SKEW_SECONDS"] + 1)
             response[HEADER] = "miss"
-            return fill_response(request, response, parts, None if raced else (until, names, fixed))
+            return fill_response(request, response, parts, (until, names, fixed))
         return fill_response(request, response)
 
     def cached(self, key, now, also=()):

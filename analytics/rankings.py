@@ -127,21 +127,12 @@ def ranking(window):
 
 
 def refresh(window):
-    """Recomputes and caches one ranking; `flush_views` calls it so pages rarely have to."""
+    """Recomputes and caches one ranking (`ranking`, when the cached one is stale)."""
     ranked = compute(window, settings.ANALYTICS["POPULAR_PAGE_SIZE"] + SPARE)
     # Kept well past freshness, so a page serves a stale ranking rather than wait for a new one.
     keep_for = settings.ANALYTICS["RANKING_CACHE_SECONDS"] * 60
     cache.set(_key(window), (time.time(), ranked), timeout=keep_for)
     return ranked
-
-
-def refresh_all():
-    """Recomputes every ranking; True if one that pages may show has changed."""
-    moved = False
-    for window in WINDOWS:
-        shown = cache.get(_key(window))
-        moved |= shown is not None and shown[1] != refresh(window)
-    return moved
 
 
 def popular(window, limit=None):

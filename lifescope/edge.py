@@ -23,6 +23,7 @@ says so over HTTP, on every answer that passes through the page cache, from the 
   keys match, for a Varnish without the xkey module, or any cache that bans by header).
 """
 
+import atexit
 import gzip
 import hashlib
 import logging
@@ -169,6 +170,8 @@ def digest(parts):
 
 PURGE_TRIES = 3
 PURGE_TIMEOUT = 2.0
+# How long an exiting process waits for its queued purges (one cache down: tries and pauses).
+PURGE_EXIT_SECONDS = 10.0
 _purges = queue.Queue()
 _purger = None
 _purger_lock = threading.Lock()
@@ -185,6 +188,9 @@ def purge(names):
 def _start_purger():
     global _purger
     with _purger_lock:
+        if _purger is None:
+            # A process that exits (a command, a recycled worker) sends what it has queued first.
+            atexit.register(wait_for_purges, timeout=PURGE_EXIT_SECONDS)
         if _purger is None or not _purger.is_alive():
             _purger = threading.Thread(target=_purge_forever, name="lifescope-purge", daemon=True)
             _purger.start()
@@ -236,6 +242,7 @@ def _purge_url(entry, keys):
         answer.read()
 
 
-def wait_for_purges():
-    """Blocks until every purge asked for so far has been sent (for tests and commands)."""
-    _purges.join()
+def wait_for_purges(timeout=None):
+    """Blocks until every purge asked for so far has been sent, or `timeout` seconds pass."""
+    with _purges.all_tasks_done:
+        _purges.all_tasks_done.wait_for(lambda: not _purges.unfinished_tasks, timeout)

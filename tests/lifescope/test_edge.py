@@ -4,7 +4,10 @@ the purges themselves."""
 
 import datetime
 import gzip
+import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -478,3 +481,35 @@ def test_the_pending_cookie_is_no_reason_to_leave_the_page_cache(story):
     visitor.cookies[pending.COOKIE] = signing.dumps([], salt=pending.SALT)
     visit(story.get_absolute_url())
     assert visitor.get(story.get_absolute_url())["X-Page-Cache"] == "hit"
+
+
+EXITING_PROCESS = """
+import sys
+import django
+django.setup()
+from lifescope import edge
+edge.purge(["article:7", "front"])
+sys.exit(0)
+"""
+
+
+def test_a_process_that_exits_at_once_still_sends_its_purges(varnish, settings):
+    """A management command, a worker recycled: the purge thread must not die with it."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+        "DJANGO_SETTINGS_MODULE": "lifescope.settings",
+        "DJANGO_DEBUG": "1",
+        "LIFESCOPE_PURGE_URLS": settings.PAGE_CACHE["PURGE_URLS"][0],
+    }
+    for _ in range(3):
+        exited = subprocess.run(
+            [sys.executable, "-c", EXITING_PROCESS],
+            cwd=settings.BASE_DIR,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert exited.returncode == 0, exited.stderr
+
+    assert varnish.received == ["article:7 front"] * 3

@@ -65,15 +65,22 @@ def finish_shared(request, response, until, names, digest):
         stale_while_revalidate=config()["STALE_WHILE_REVALIDATE"],
         stale_if_error=config()["STALE_IF_ERROR"],
     )
-    if response.get("Content-Type", "").startswith(COMPRESSIBLE):
-        # Whatever this client takes, the answer differs by it (a 304 stands for the 200).
-        patch_vary_headers(response, ["Accept-Encoding"])
+    vary_by_encoding(response)
     if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
         response.status_code = 304
         response.content = b""
         del response["Content-Length"]
         return response
     return compress(request, response, etag)
+
+
+def vary_by_encoding(response):
+    """Says the answer differs by Accept-Encoding, whatever this client takes (a 304 stands for
+    the 200). The page cache stores its pages saying it, so a hit only checks."""
+    if "Accept-Encoding" not in response.get("Vary", "") and response.get(
+        "Content-Type", ""
+    ).startswith(COMPRESSIBLE):
+        patch_vary_headers(response, ["Accept-Encoding"])
 
 
 def finish_private(response):

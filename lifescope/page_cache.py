@@ -223,6 +223,7 @@ class PageCacheMiddleware:
                 return fill_response(request, response, parts, (until, names, fixed))
         response = self.get_response(request)
         if key is not None and self.storable(response):
+            edge.vary_by_encoding(response)
             parts = split(response.content)
             names = (SITE, *sorted(getattr(request, "page_names", ())))
             headers = [(k, v) for k, v in response.items() if k != HEADER]

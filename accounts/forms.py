@@ -61,7 +61,7 @@ class DeleteAccountForm(forms.Form):
     comments = forms.ChoiceField(
         label="Your comments",
         choices=[
-            (REMOVE, "Delete my comments (other readers' replies to them stay)"),
+            (REMOVE, "Delete my comments, and the replies under them"),
             (KEEP, "Keep my comments on the site, signed “deleted reader”"),
         ],
         widget=forms.RadioSelect,

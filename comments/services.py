@@ -165,23 +165,12 @@ def rename_reader(user, name):
 
 def forget_reader(user, keep_comments):
     """Before a reader's account is deleted (accounts/services.py): their comments are deleted,
-    or kept signed DELETED_READER with nothing left that leads back to them (address, account,
-    client hash). Other readers' replies to deleted comments stay, moved up to the nearest
-    comment that stays (or to the top of the thread). The pages that showed their name are
-    retired once this commits."""
+    with the replies under them, or kept signed DELETED_READER with nothing left that leads
+    back to them (address, account, client hash). The pages that showed their name are retired
+    once this commits."""
     comments = Comment.objects.filter(user=user)
     if not keep_comments:
-        with transaction.atomic():
-            parent_of = dict(comments.select_for_update().values_list("pk", "parent_id"))
-            moved = defaultdict(list)
-            replies = Comment.objects.filter(parent__in=list(parent_of)).exclude(user=user)
-            for pk, parent in replies.values_list("pk", "parent_id"):
-                while parent in parent_of:
-                    parent = parent_of[parent]
-                moved[parent].append(pk)
-            for parent, pks in moved.items():
-                Comment.objects.filter(pk__in=pks).update(parent_id=parent)
-            return delete(comments)
+        return delete(comments)
     with transaction.atomic():
         shown = set(comments.approved().values_list("article_id", flat=True))
         forgotten = comments.update(

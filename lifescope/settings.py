@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # allauth's list of passkeys ("added 3 days ago") loads its template tags.
+    "django.contrib.humanize",
     "taggit",
     "csp",
     "articles",

@@ -277,3 +277,13 @@ def test_staff_without_a_second_factor_may_still_set_one_up_and_sign_out(client,
     assert client.get(TOTP_SETUP).status_code == 200
     assert client.post("/accounts/logout/").status_code == 302
     assert client.get("/").status_code == 200
+
+
+def test_staff_reach_the_page_that_lists_their_passkeys(client, editor, staff_mfa):
+    with_totp(editor)
+    client.force_login(editor)
+
+    listed = client.get("/accounts/2fa/webauthn/")
+
+    assert listed.status_code == 200
+    assertContains(listed, "Add")

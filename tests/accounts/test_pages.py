@@ -4,10 +4,12 @@ names, My account and My comments."""
 import re
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.test import Client
+from django.urls import URLResolver, get_resolver
 
 from comments.models import Comment
-from tests.accounts.conftest import make_reader
+from tests.accounts.conftest import make_reader, reauthenticate
 from tests.factories import ApprovedCommentFactory, ArticleFactory, CommentFactory, EditorFactory
 from tests.reading import page as page_of
 
@@ -267,3 +269,34 @@ def test_an_error_page_offers_sign_in_without_echoing_the_address_asked_for(clie
     assert response.status_code == 404
     assert page_of(response).find("a", class_="site-account").attrs["href"] == "/accounts/login/"
     assert "some-guessed-login" not in response.content.decode()
+
+
+def account_pages():
+    """Every page under /accounts/ that takes no argument: allauth's and ours."""
+    found = []
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, route)
+            elif route.startswith("accounts/") and "<" not in route:
+                found.append("/" + route)
+
+    walk(get_resolver().url_patterns, "")
+    return sorted(set(found))
+
+
+def test_every_account_page_opens_for_a_reader_and_for_staff_with_a_second_factor(client):
+    editor = EditorFactory(email="editor@example.com")
+    TOTP.activate(editor, generate_totp_secret())
+    pages = account_pages()
+    assert "/accounts/2fa/webauthn/" in pages and "/accounts/comments/" in pages
+
+    failed = []
+    for user in (make_reader(), editor):
+        client.force_login(user)
+        reauthenticate(client)  # the pages behind "confirm your password" open too
+        failed += [(user.email, path) for path in pages if client.get(path).status_code >= 500]
+
+    assert failed == []

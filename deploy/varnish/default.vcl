@@ -57,7 +57,7 @@ sub vcl_recv {
     # link shared with them is the page everyone gets.
     if (req.url ~ "[?&](utm_[a-z_]+|fbclid|gclid|gbraid|wbraid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|twclid|ttclid|_ga|_gl)(=|&|$)") {
         set req.url = regsuball(req.url, "(?<=[?&])(utm_[a-z_]+|fbclid|gclid|gbraid|wbraid|dclid|msclkid|mc_cid|mc_eid|igshid|yclid|twclid|ttclid|_ga|_gl)(=[^&]*)?(&|$)", "");
-        set req.url = regsub(req.url, "[?&]$", "");
+        set req.url = regsub(req.url, "[?&]+$", "");
     }
     # Pages of one's own: signed-in readers and staff (sessionid), a reader with comments
     # awaiting moderation (lifescope_comments), a flash message (messages). The site fills in

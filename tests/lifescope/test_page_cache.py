@@ -546,3 +546,16 @@ def test_a_page_retired_while_it_renders_is_not_kept_and_http_caches_keep_it_a_m
     s_maxage = re.search(r"s-maxage=(\d+)", raced["Cache-Control"]).group(1)
     assert int(s_maxage) <= 2
     assert visit("/")["X-Page-Cache"] == "miss"
+
+
+def test_a_tracking_name_sent_encoded_is_not_taken_for_one(story):
+    """Varnish matches the names as sent: so does the site, or each `utm%5Fsource=…` would be
+    a shared page of its own in Varnish."""
+    url = story.get_absolute_url()
+    warm([url])
+
+    encoded = visit(url + "?utm%5Fsource=random-1")
+
+    assert "X-Page-Cache" not in encoded and "public" not in encoded["Cache-Control"]
+    # Only tracking names, one without a value, and an empty field: the page everyone gets.
+    assert visit(url + "?utm_source=&&fbclid")["X-Page-Cache"] == "hit"

@@ -192,12 +192,11 @@ class CommentAdmin(BoundedDateHierarchy, admin.ModelAdmin):
     @admin.display(description="Reader")
     def reader(self, comment):
         """Where to read everything the reader wrote, and whether their account is blocked."""
-        if history_url(comment) is None:
+        url = history_url(comment)
+        if url is None:
             return "No account and no address: nothing leads to this reader's other comments."
         if comment.user is None:
-            return format_html(
-                '<a href="{}">Every comment from {}</a>', history_url(comment), comment.email
-            )
+            return format_html('<a href="{}">Every comment from {}</a>', url, comment.email)
         block = BlockedReader.objects.filter(user_id=comment.user_id).first()
         if block is None:
             standing = "Not blocked."
@@ -207,7 +206,7 @@ class CommentAdmin(BoundedDateHierarchy, admin.ModelAdmin):
             standing = f"Blocked on {when}{by}: new comments are held."
         return format_html(
             '<a href="{}">Every comment by account {}</a>. {}',
-            history_url(comment),
+            url,
             comment.user,
             standing,
         )

@@ -308,18 +308,13 @@ class PageCacheMiddleware:
         return vary <= {"cookie"}
 
 
-@functools.lru_cache(maxsize=4)
-def _tracking(pattern):
-    return re.compile(pattern)
-
-
 def drop_tracking_parameters(request):
     """Takes the parameters that only tell the sharer's analytics where a reader came from
     (PAGE_CACHE["TRACKING_PARAMETERS"]: utm_source, fbclid …, one new value a click) out of the
     request, before its page is looked up or rendered: a shared link is the page everyone gets.
     Names are matched as sent, not decoded, as deploy/varnish/default.vcl matches them, and the
     rest of the query is kept byte for byte."""
-    tracking = _tracking(config()["TRACKING_PARAMETERS"])
+    tracking = re.compile(config()["TRACKING_PARAMETERS"])  # compiled once: re keeps it
     fields = request.META["QUERY_STRING"].split("&")
     kept = [field for field in fields if not tracking.fullmatch(field.partition("=")[0])]
     if len(kept) == len(fields):

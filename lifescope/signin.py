@@ -119,12 +119,8 @@ class StaffSecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = request.user
-        if (
-            settings.LIFESCOPE_STAFF_MFA
-            and user.is_staff
-            and not request.path_info.startswith(SETUP_PATHS)
-            and must_set_up_second_factor(user)
+        if not request.path_info.startswith(SETUP_PATHS) and must_set_up_second_factor(
+            request.user
         ):
             return to_second_factor_setup(request)
         return self.get_response(request)

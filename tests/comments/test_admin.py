@@ -134,9 +134,10 @@ def test_the_queue_shows_each_comment_with_its_context(client, moderator):
 
 
 def test_the_queue_filters_by_article_and_searches_text(client, moderator):
-    one, two = ArticleFactory(), ArticleFactory()
-    CommentFactory(article=one, body="About the bridge")
-    CommentFactory(article=two, body="About the harbour")
+    # Search reads names, addresses and titles too: none of them random ("Bridget" matched).
+    one, two = ArticleFactory(title="Rates held"), ArticleFactory(title="Storm warning")
+    CommentFactory(article=one, body="About the bridge", name="Ada", email="ada@example.com")
+    CommentFactory(article=two, body="About the harbour", name="Sam", email="sam@example.com")
     client.force_login(moderator)
 
     by_article = client.get(CHANGELIST, {"article__id__exact": two.pk})
